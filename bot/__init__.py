@@ -1,0 +1,1 @@
+"""Retrieve, answer with verified citations, and speak to people."""

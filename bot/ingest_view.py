@@ -1,0 +1,57 @@
+"""`reviewbot ingest` for people: a progress bar on a terminal, log lines otherwise, and a closing table."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.pipeline import FileOutcome, IngestReport, discover, ingest
+
+from .service import keyword_dir, open_store
+from .settings import Settings
+
+
+def run_ingest(settings: Settings, paths: list[Path]) -> int:
+    from ingest.embeddings import EmbeddingError
+    from ingest.store import StoreError
+
+    console = Console(stderr=True)
+    try:
+        store = open_store(settings)
+    except (StoreError, EmbeddingError) as exc:
+        console.print(f"reviewbot: {exc}")
+        return 1
+    total = len(discover([p for p in paths if p.exists()]))
+    if console.is_terminal:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            task = progress.add_task("Indexing", total=total)
+
+            def advance(outcome: FileOutcome) -> None:
+                if outcome.status != "removed":
+                    progress.update(task, advance=1, description=f"Indexing {outcome.source[-40:]}")
+
+            report = ingest(paths, store, store.embedder, keyword_dir(settings, store), advance)
+    else:
+        def log_line(outcome: FileOutcome) -> None:
+            detail = outcome.reason or f"{outcome.chunks} chunks"
+            print(f"{outcome.status}: {outcome.source} ({detail})", file=sys.stderr, flush=True)
+
+        report = ingest(paths, store, store.embedder, keyword_dir(settings, store), log_line)
+    Console().print(report_table(report))
+    return 2 if report.failed else 0
+
+
+def report_table(report: IngestReport) -> Table:
+    table = Table(title=(f"{report.count('indexed')} indexed, {report.count('unchanged')} unchanged, "
+                         f"{report.count('failed')} failed, {report.count('removed')} removed"))
+    table.add_column("file", overflow="fold")
+    table.add_column("result")
+    table.add_column("chunks / reason", overflow="fold")
+    order = {"failed": 0, "indexed": 1, "removed": 2, "unchanged": 3}
+    for outcome in sorted(report.outcomes, key=lambda o: (order[o.status], o.source)):
+        table.add_row(outcome.source, outcome.status, outcome.reason or str(outcome.chunks))
+    return table

@@ -1,0 +1,45 @@
+"""The core, assembled from settings: open the index once, then ask as many questions as you like."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ingest.embeddings import make_embedder
+from ingest.pipeline import refresh_keyword_index
+from ingest.store import Store, connect
+
+from .answer import Answer, extract
+from .retrieve import Filters, Retriever
+from .settings import Settings
+
+
+def open_store(settings: Settings) -> Store:
+    embedder = make_embedder(settings.embeddings, settings.openai_base_url, settings.openai_api_key,
+                             settings.embedding_model)
+    return Store(connect(settings.data_dir, settings.chroma_host, settings.chroma_port), embedder)
+
+
+def keyword_dir(settings: Settings, store: Store) -> Path:
+    return settings.data_dir / f"keyword-{store.embedder.name}"
+
+
+class ReviewBot:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = open_store(settings)
+        self._keyword_dir = keyword_dir(settings, self.store)
+        self.keyword = refresh_keyword_index(self.store, self._keyword_dir)
+        self.retriever = Retriever(self.store, self.keyword)
+
+    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+        started = time.perf_counter()
+        retrieved = self.retriever.retrieve(question, filters)
+        retrieved_at = time.perf_counter()
+        answer = extract(question, retrieved, self.keyword, self.retriever.named_councils(question))
+        finished = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": round((retrieved_at - started) * 1000, 1),
+            "answer": round((finished - retrieved_at) * 1000, 1),
+            "total": round((finished - started) * 1000, 1),
+        }
+        return answer

@@ -1,0 +1,47 @@
+"""Every setting reviewbot reads, from the environment and `.env`, in one place."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    chroma_host: str | None
+    chroma_port: int
+    embeddings: str  # "minilm" (offline default) or "openai"
+    embedding_model: str
+    llm: str  # "none", "openai" or "azure"
+    llm_model: str
+    openai_base_url: str | None
+    openai_api_key: str | None
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str | None
+
+    @classmethod
+    def from_env(cls, env_file: str | Path | None = ".env") -> "Settings":
+        # The process environment wins over .env, as python-dotenv does by default.
+        if env_file and Path(env_file).is_file():
+            load_dotenv(env_file, override=False)
+        env = os.environ
+        return cls(
+            data_dir=Path(env.get("REVIEWBOT_DATA_DIR") or "./data"),
+            chroma_host=env.get("CHROMA_HOST") or None,
+            chroma_port=int(env.get("CHROMA_PORT") or 8000),
+            embeddings=(env.get("REVIEWBOT_EMBEDDINGS") or "minilm").lower(),
+            embedding_model=env.get("REVIEWBOT_EMBEDDING_MODEL") or "text-embedding-3-small",
+            llm=(env.get("REVIEWBOT_LLM") or "none").lower(),
+            llm_model=env.get("REVIEWBOT_LLM_MODEL") or "gpt-4o-mini",
+            openai_base_url=env.get("OPENAI_BASE_URL") or None,
+            openai_api_key=env.get("OPENAI_API_KEY") or None,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=env.get("SLACK_API_URL") or None,
+        )

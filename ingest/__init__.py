@@ -1,0 +1,1 @@
+"""Load, clean, chunk and index review documents."""

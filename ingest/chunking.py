@@ -1,0 +1,65 @@
+"""Cut a document's blocks into chunks that follow its structure and fit the embedding model."""
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+from .document import SECTION_SEPARATOR, Block, Chunk, Document
+from .sentences import BULLET_PREFIX, split_sentences
+
+# MiniLM reads 256 word pieces; the chunk's context header takes some of them.
+MAX_CHUNK_TOKENS = 200
+
+
+def document_key(root: str, source: str) -> str:
+    return hashlib.sha1(f"{root}\n{source}".encode()).hexdigest()[:16]
+
+
+def chunk_document(document: Document, key: str, count_tokens: Callable[[str], int],
+                   max_tokens: int = MAX_CHUNK_TOKENS) -> list[Chunk]:
+    pieces: list[tuple[Block, str]] = []  # (block, line of chunk text)
+    for block in document.blocks:
+        if block.kind == "heading":
+            continue
+        prefix = BULLET_PREFIX if block.kind == "bullet" else ""
+        if count_tokens(block.text) <= max_tokens:
+            pieces.append((block, prefix + block.text))
+            continue
+        # A block too long for one chunk is cut between sentences, never inside one.
+        part = ""
+        for sentence in split_sentences(block.text):
+            candidate = f"{part} {sentence}".strip()
+            if part and count_tokens(candidate) > max_tokens:
+                pieces.append((block, prefix + part))
+                part = sentence
+            else:
+                part = candidate
+        if part:
+            pieces.append((block, prefix + part))
+
+    chunks: list[Chunk] = []
+    lines: list[str] = []
+    first: Block | None = None
+    size = 0
+
+    def flush():
+        nonlocal lines, first, size
+        if lines and first is not None:
+            chunks.append(Chunk(
+                id=f"{key}:{len(chunks)}", source=document.source, text="\n".join(lines), page=first.page,
+                section=SECTION_SEPARATOR.join(first.section), title=document.title, council=document.council,
+                date=document.date, doc_type=document.doc_type, years=document.years, topics=document.topics,
+            ))
+        lines, first, size = [], None, 0
+
+    for block, line in pieces:
+        tokens = count_tokens(line)
+        if first is not None and (block.section != first.section or block.page != first.page
+                                  or size + tokens > max_tokens):
+            flush()
+        if first is None:
+            first = block
+        lines.append(line)
+        size += tokens
+    flush()
+    return chunks

@@ -1,0 +1,100 @@
+"""The keyword (BM25) index beside the vector store, with the chunk texts it searches.
+
+It is derived from the store and rebuilt whenever the set of indexed documents changes; its stamp says
+which set it was built from."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .acronyms import builtin_glossary, learn_acronyms
+from .document import Chunk
+
+_WORD = re.compile(r"[a-z0-9£]+(?:['’][a-z]+)?")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN) | {"s", "did", "does", "say", "said", "tell", "told"}
+
+
+def tokenize(text: str) -> list[str]:
+    words = [w.replace("’", "'").split("'")[0] for w in _WORD.findall(text.lower())]
+    stop = _stopwords()
+    return _stemmer().stemWords([w for w in words if w and w not in stop])
+
+
+def boilerplate_text(text: str) -> str:
+    return re.sub(r"[^a-z]+", " ", text.lower()).strip()[:300]
+
+
+class KeywordIndex:
+    def __init__(self, chunks: list[Chunk], stamp: str, acronyms: dict[str, str] | None = None) -> None:
+        import bm25s
+
+        self.chunks = chunks
+        self.stamp = stamp
+        self.acronyms = acronyms if acronyms is not None else {
+            **learn_acronyms(c.text for c in chunks), **builtin_glossary()}
+        self.by_id = {chunk.id: i for i, chunk in enumerate(chunks)}
+        self.bm25 = bm25s.BM25()
+        tokenized = [tokenize(f"{c.header()}\n{c.text}") for c in chunks]
+        if chunks:
+            self.bm25.index(tokenized, show_progress=False)
+        self.document_frequency: dict[str, int] = {}
+        for tokens in tokenized:
+            for token in set(tokens):
+                self.document_frequency[token] = self.document_frequency.get(token, 0) + 1
+        self.boilerplate = self._find_boilerplate()
+
+    def _find_boilerplate(self) -> np.ndarray:
+        """Chunks whose text recurs in three or more documents: publishers' notices, not findings."""
+        sources: dict[str, set[str]] = {}
+        for chunk in self.chunks:
+            sources.setdefault(boilerplate_text(chunk.text), set()).add(chunk.source)
+        return np.array([len(sources[boilerplate_text(c.text)]) >= 3 for c in self.chunks], dtype=bool)
+
+    def scores(self, query: str) -> np.ndarray:
+        if not self.chunks:
+            return np.zeros(0)
+        tokens = tokenize(query)
+        return self.bm25.get_scores(tokens) if tokens else np.zeros(len(self.chunks))
+
+    def idf(self, token: str) -> float:
+        """How rare a (stemmed) word is across chunks; unknown words are the rarest."""
+        n = len(self.chunks)
+        df = self.document_frequency.get(token, 0)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def known(self, token: str) -> bool:
+        return token in self.document_frequency
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / "chunks.json.tmp"
+        tmp.write_text(json.dumps({"stamp": self.stamp, "acronyms": self.acronyms,
+                                   "chunks": [asdict(c) for c in self.chunks]}), encoding="utf-8")
+        tmp.replace(folder / "chunks.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> "KeywordIndex | None":
+        try:
+            data = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        chunks = [Chunk(**{**c, "years": tuple(c["years"]), "topics": tuple(c["topics"])}) for c in data["chunks"]]
+        return cls(chunks, data["stamp"], data["acronyms"])

@@ -1,0 +1,32 @@
+"""One file in, one Document out: load, clean, find the structure, infer what the document is."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import clean, metadata
+from .document import Document
+from .loaders import load
+from .structure import to_blocks
+
+
+def read_document(path: Path, source: str) -> Document:
+    extracted = load(path)
+    lines = extracted.lines
+    if extracted.pages:
+        lines = clean.remove_contents_pages(clean.remove_running_lines(lines))
+    blocks = to_blocks(lines)
+    text = "\n".join(block.text for block in blocks)
+    headings = [block.text for block in blocks if block.kind == "heading"]
+    title = metadata.infer_title(source, extracted.title, headings)
+    doc_date = metadata.infer_date(source, text)
+    return Document(
+        source=source,
+        title=title,
+        council=metadata.infer_council(source, f"{title}\n{text}"),
+        date=doc_date,
+        years=metadata.infer_years(source, doc_date, text),
+        doc_type=metadata.infer_doc_type(source, title, text),
+        topics=metadata.infer_topics(source, title, text),
+        blocks=blocks,
+        pages=extracted.pages,
+    )

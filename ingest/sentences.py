@@ -1,0 +1,67 @@
+"""Split text into the sentences, bullets and rows an answer quotes from."""
+from __future__ import annotations
+
+import re
+
+BULLET_PREFIX = "\u2022 "
+# Abbreviations that end in a full stop without ending the sentence.
+_ABBREVIATIONS = {
+    "e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "prof", "no", "nos", "para", "paras", "vs", "cf", "st", "approx",
+    "inc", "ltd", "co", "dept", "fig", "p", "pp", "vol", "a.m", "p.m", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "cllr", "rev", "hon", "gov", "est", "ed",
+}
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)]*\s+(?=[\"'\u2018\u201c(]*[A-Z0-9\u00a3])")
+# The longest unit an answer quotes whole; anything longer is cut at clause breaks.
+MAX_UNIT_WORDS = 70
+
+
+def split_sentences(text: str) -> list[str]:
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return []
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        candidate = text[start:match.start()].strip()
+        last_word = re.search(r"([\w.]+)[.!?][\"'\u2019\u201d)]*$", candidate)
+        if last_word and last_word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        if len(candidate) < 3:
+            continue
+        sentences.append(candidate)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    out: list[str] = []
+    for sentence in sentences:
+        out.extend(_cut_long(sentence))
+    return out
+
+
+def _cut_long(sentence: str) -> list[str]:
+    words = sentence.split()
+    if len(words) <= MAX_UNIT_WORDS:
+        return [sentence]
+    # Cut at semicolons first, then at the clause nearest the middle; each piece stays verbatim.
+    pieces = [p.strip() for p in re.split(r"(?<=;)\s+", sentence) if p.strip()]
+    if len(pieces) > 1:
+        return [q for piece in pieces for q in _cut_long(piece)]
+    middle = len(sentence) // 2
+    commas = [m.end() for m in re.finditer(r",\s+", sentence)]
+    cut = min(commas, key=lambda c: abs(c - middle)) if commas else None
+    if cut is None or cut < len(sentence) * 0.2 or cut > len(sentence) * 0.8:
+        half = len(words) // 2
+        return _cut_long(" ".join(words[:half])) + _cut_long(" ".join(words[half:]))
+    return _cut_long(sentence[:cut].strip()) + _cut_long(sentence[cut:].strip())
+
+
+def units_of(chunk_text: str) -> list[str]:
+    """The quotable units of a chunk's text: each line is a block, each block splits into sentences."""
+    units = []
+    for line in chunk_text.split("\n"):
+        line = line.strip()
+        if line.startswith(BULLET_PREFIX):
+            line = line[len(BULLET_PREFIX):]
+        units.extend(split_sentences(line))
+    return units
