@@ -12,15 +12,22 @@ from ingest.document import Chunk
 from ingest.keyword import KeywordIndex
 from ingest.store import Store
 
-RRF_K = 20
 CANDIDATES = 60
+# Measured on the dev set: keyword ranking finds the passage far more often than MiniLM does, so the
+# vector ranking is a tie-breaker and a safety net for paraphrase, not an equal vote.
+KEYWORD_WEIGHT = 1.0
+DENSE_WEIGHT = 0.15
+SENTENCE_WEIGHT = 0.3
+KIND_PENALTY = 0.5
+YEAR_BOOST = 1.15
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _COUNCIL_NOISE = {"and", "of", "the", "royal", "borough", "county", "council", "city", "metropolitan", "district",
                   "london", "&"}
 # Words in a question that name a kind of document, and what they steer to (a topic or a document type).
 KIND_WORDS = [
     (r"\b(ofsted|inspection|inspected|inspectors?)\b", "inspection"),
-    (r"\bpeer review|\breview team|\breviewers?\b|\bpeers?\b|\blga\b", "peer review"),
+    # In these documents an inspection is Ofsted's; a review is the peer review.
+    (r"\breview\b|\breviewers?\b|\bpeers?\b|\blga\b", "peer review"),
     (r"\bscrutiny\b", "scrutiny"),
     (r"\bletter\b", "letter"),
     (r"\bbriefing\b", "briefing note"),
@@ -65,16 +72,30 @@ class Retriever:
         expanded = expand_query(question, self.keyword.acronyms)
         keyword_scores = self.keyword.scores(expanded)
         keyword_rank = np.argsort(-keyword_scores)[:CANDIDATES]
+        sentence_scores = self.keyword.sentence_scores(expanded)
+        sentence_rank = np.argsort(-sentence_scores)[:CANDIDATES]
         vector = self.store.embedder.embed([expanded])[0]
         dense = [(self.keyword.by_id[cid], sim) for cid, sim in self.store.nearest(vector, CANDIDATES)
                  if cid in self.keyword.by_id]
 
+        # Scores, not ranks, are fused: how far ahead the best keyword match is matters here.
         fused: dict[int, float] = {}
-        for rank, index in enumerate(keyword_rank):
-            if keyword_scores[index] > 0:
-                fused[int(index)] = fused.get(int(index), 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, (index, _) in enumerate(dense):
-            fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank + 1)
+        top_keyword = float(keyword_scores[keyword_rank[0]]) if len(keyword_rank) else 0.0
+        if top_keyword > 0:
+            for index in keyword_rank:
+                if keyword_scores[index] > 0:
+                    fused[int(index)] = KEYWORD_WEIGHT * float(keyword_scores[index]) / top_keyword
+        top_sentence = float(sentence_scores.max()) if len(sentence_scores) else 0.0
+        if top_sentence > 0 and SENTENCE_WEIGHT:
+            for index in sentence_rank:
+                if sentence_scores[index] > 0:
+                    fused[int(index)] = fused.get(int(index), 0.0) + SENTENCE_WEIGHT * float(sentence_scores[index]) / top_sentence
+        # Similarity above the last candidate's, so only chunks that stand out get the vector vote.
+        if len(dense) > 1 and DENSE_WEIGHT:
+            top_dense, floor = dense[0][1], dense[-1][1]
+            for index, sim in dense:
+                if top_dense > floor:
+                    fused[index] = fused.get(index, 0.0) + DENSE_WEIGHT * (sim - floor) / (top_dense - floor)
 
         allowed = self._allowed(filters)
         prior = self._steering(question)
@@ -117,10 +138,12 @@ class Retriever:
             w = 1.0
             if councils:
                 w *= 1.0 if council_key(chunk.council or "") in councils else 0.15
-            if years:
-                w *= 1.6 if years & set(chunk.years) else 0.7
+            # A year or a kind of document in a question often names an event, not the document that
+            # reports it, so they break ties rather than exclude.
+            if years and years & set(chunk.years):
+                w *= YEAR_BOOST
             if kinds:
-                w *= 1.3 if kinds & {chunk.doc_type, *chunk.topics} else 0.8
+                w *= 1.0 if kinds & {chunk.doc_type, *chunk.topics} else KIND_PENALTY
             return w
 
         return weight

@@ -20,6 +20,8 @@ def chunk_document(document: Document, key: str, count_tokens: Callable[[str], i
     pieces: list[tuple[Block, str]] = []  # (block, line of chunk text)
     for block in document.blocks:
         if block.kind == "heading":
+            if block.text != document.title:
+                pieces.append((block, block.text))
             continue
         prefix = BULLET_PREFIX if block.kind == "bullet" else ""
         if count_tokens(block.text) <= max_tokens:
@@ -39,25 +41,27 @@ def chunk_document(document: Document, key: str, count_tokens: Callable[[str], i
 
     chunks: list[Chunk] = []
     lines: list[str] = []
-    first: Block | None = None
+    first: Block | None = None  # the first block with content; headings alone don't make a chunk
     size = 0
 
     def flush():
         nonlocal lines, first, size
         if lines and first is not None:
+            section = [s for s in first.section if s != document.title]
             chunks.append(Chunk(
                 id=f"{key}:{len(chunks)}", source=document.source, text="\n".join(lines), page=first.page,
-                section=SECTION_SEPARATOR.join(first.section), title=document.title, council=document.council,
+                section=SECTION_SEPARATOR.join(section), title=document.title, council=document.council,
                 date=document.date, doc_type=document.doc_type, years=document.years, topics=document.topics,
             ))
-        lines, first, size = [], None, 0
+            lines, first, size = [], None, 0
 
     for block, line in pieces:
         tokens = count_tokens(line)
-        if first is not None and (block.section != first.section or block.page != first.page
+        is_heading = block.kind == "heading"
+        if first is not None and (is_heading or block.section != first.section or block.page != first.page
                                   or size + tokens > max_tokens):
             flush()
-        if first is None:
+        if not is_heading and first is None:
             first = block
         lines.append(line)
         size += tokens

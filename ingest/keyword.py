@@ -14,6 +14,7 @@ import numpy as np
 
 from .acronyms import builtin_glossary, learn_acronyms
 from .document import Chunk
+from .sentences import units_of
 
 _WORD = re.compile(r"[a-z0-9£]+(?:['’][a-z]+)?")
 
@@ -27,9 +28,10 @@ def _stemmer():
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return frozenset(STOPWORDS_EN) | {"s", "did", "does", "say", "said", "tell", "told"}
+    # Question words carry no topic: "what did the review say about X" is about X.
+    return frozenset(STOPWORDS_EN_PLUS) | {"s", "did", "does", "say", "said", "tell", "told", "get", "got", "find", "found"}
 
 
 def tokenize(text: str) -> list[str]:
@@ -60,6 +62,17 @@ class KeywordIndex:
             for token in set(tokens):
                 self.document_frequency[token] = self.document_frequency.get(token, 0) + 1
         self.boilerplate = self._find_boilerplate()
+        # Sentences too: a question answered by one sentence of a long chunk should find that chunk.
+        self.unit_chunk: list[int] = []
+        unit_tokens: list[list[str]] = []
+        for index, chunk in enumerate(chunks):
+            for unit in units_of(chunk.text):
+                self.unit_chunk.append(index)
+                unit_tokens.append(tokenize(unit))
+        self.unit_bm25 = bm25s.BM25()
+        if unit_tokens:
+            self.unit_bm25.index(unit_tokens, show_progress=False)
+        self.unit_chunk_array = np.array(self.unit_chunk, dtype=np.int64)
 
     def _find_boilerplate(self) -> np.ndarray:
         """Chunks whose text recurs in three or more documents: publishers' notices, not findings."""
@@ -73,6 +86,15 @@ class KeywordIndex:
             return np.zeros(0)
         tokens = tokenize(query)
         return self.bm25.get_scores(tokens) if tokens else np.zeros(len(self.chunks))
+
+    def sentence_scores(self, query: str) -> np.ndarray:
+        """Per chunk, the keyword score of its best-matching sentence."""
+        best = np.zeros(len(self.chunks))
+        tokens = tokenize(query)
+        if not self.unit_chunk or not tokens:
+            return best
+        np.maximum.at(best, self.unit_chunk_array, self.unit_bm25.get_scores(tokens))
+        return best
 
     def idf(self, token: str) -> float:
         """How rare a (stemmed) word is across chunks; unknown words are the rarest."""
