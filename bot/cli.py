@@ -102,3 +102,7 @@ def _or_exit(make):
     except (StoreError, EmbeddingError) as exc:
         click.echo(f"reviewbot: {exc}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,8 @@ class Settings:
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env") -> "Settings":
         # The process environment wins over .env, as python-dotenv does by default.
-        if env_file and Path(env_file).is_file():
-            load_dotenv(env_file, override=False)
-        env = os.environ
+        file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+        env = {**{k: v for k, v in file_values.items() if v is not None}, **os.environ}
         return cls(
             data_dir=Path(env.get("REVIEWBOT_DATA_DIR") or "./data"),
             chroma_host=env.get("CHROMA_HOST") or None,

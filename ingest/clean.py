@@ -42,9 +42,10 @@ def is_bullet_only(text: str) -> bool:
 def split_inline_bullets(text: str) -> list[str]:
     """'Strengths: • one • two' (a list flattened into one line) becomes the lead-in and its bullets."""
     parts = re.split(rf"\s*[{BULLET_CHARS}]\s*", text)
-    if len(parts) < 3:
+    if len(parts) < 2 or is_bullet_only(text):
         return [text]
-    return [parts[0]] + [f"\u2022 {part}" for part in parts[1:] if part.strip()]
+    lead = [parts[0]] if parts[0].strip() else []
+    return lead + [f"\u2022 {part}" for part in parts[1:] if part.strip()]
 
 
 def _shape(text: str) -> str:

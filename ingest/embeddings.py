@@ -66,10 +66,15 @@ class MiniLMEmbedder:
         # Never reach for a model hub: everything needed ships in the package.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         model_dir = _minilm_dir()
         verify_weights(model_dir / "model.safetensors")
         from sentence_transformers import SentenceTransformer
 
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
         model = SentenceTransformer(str(model_dir), device="cpu")
         model.max_seq_length = MINILM_MAX_TOKENS
         return model

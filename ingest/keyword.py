@@ -5,6 +5,7 @@ which set it was built from."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import asdict
 from functools import lru_cache
@@ -16,6 +17,7 @@ from .acronyms import builtin_glossary, learn_acronyms
 from .document import Chunk
 from .sentences import units_of
 
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 _WORD = re.compile(r"[a-z0-9£]+(?:['’][a-z]+)?")
 
 

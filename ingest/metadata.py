@@ -24,8 +24,8 @@ _NAME_NOISE = {
 DOC_TYPES = [
     ("improvement plan", r"improvement plan|action plan"),
     ("inspection report", r"ofsted|inspection of .{0,60}children|inspection of services for children|single inspection"),
-    ("scrutiny report", r"scrutiny (panel|report|committee|board)|overview and scrutiny"),
     ("briefing note", r"briefing note|reason for briefing"),
+    ("scrutiny report", r"scrutiny (panel|report|committee|board)|overview and scrutiny"),
     ("letter", r"\bletter\b|^dear\b|\bregards,|yours sincerely|yours faithfully"),
     ("peer review findings", r"detailed findings|peer review.{0,40}findings|findings.{0,40}peer review"),
     ("peer review summary", r"peer review.{0,40}summary|summary.{0,40}peer review"),

@@ -1,0 +1,81 @@
+"""Shared fixtures: real documents from ../shared, a real embedded Chroma, the real MiniLM model."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("REVIEWBOT_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+BADFILES = SHARED / "badfiles"
+EXAMPLES = ROOT / "examples"
+
+# A slice of the corpus that covers every format and kind of document, small enough to embed quickly.
+SUBSET = [
+    "worcestershire-2015/worcestershire-2015-detailed-findings.pdf",
+    "worcestershire-2015/worcestershire-2015-peer-review-summary.pdf",
+    "worcestershire-2015/worcestershire-2015-scrutiny-panel-report.docx",
+    "worcestershire-2015/worcestershire-2015-staff-letter.pdf",
+    "windsor-maidenhead-2016/windsor-maidenhead-2016-briefing-note.pdf",
+    "ofsted/ofsted_worcestershire_14-july-2023.pdf",
+    "ofsted/ofsted_worcestershire_29-july-2019.pdf",
+    "ofsted/ofsted_trafford_08-may-2019.pdf",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    if not CORPUS.is_dir():
+        skip = pytest.mark.skip(reason=f"test documents not found at {SHARED}")
+        for item in items:
+            if "shared" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shared: needs the documents in ../shared")
+
+
+def settings_for(data_dir: Path, **changes):
+    from bot.settings import Settings
+
+    base = Settings.from_env(env_file=None)
+    return dataclasses.replace(base, data_dir=data_dir, chroma_host=None, embeddings="minilm", **changes)
+
+
+def link_subset(folder: Path, names=SUBSET) -> Path:
+    """The chosen documents, linked (not copied) into a folder of their own."""
+    for name in names:
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(CORPUS / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def subset_dir(tmp_path_factory) -> Path:
+    return link_subset(tmp_path_factory.mktemp("subset"))
+
+
+@pytest.fixture(scope="session")
+def indexed(tmp_path_factory, subset_dir):
+    """A ReviewBot over the corpus subset, ingested once for the whole session."""
+    from bot.service import ReviewBot, keyword_dir, open_store
+    from ingest.pipeline import ingest
+
+    settings = settings_for(tmp_path_factory.mktemp("data"))
+    store = open_store(settings)
+    report = ingest([subset_dir], store, store.embedder, keyword_dir(settings, store))
+    assert not report.failed, report.failed
+    return ReviewBot(settings)
+
+
+def run_cli(args, env_extra=None, input_text=None, timeout=300):
+    import subprocess
+
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, input=input_text,
+                          capture_output=True, text=True, timeout=timeout)

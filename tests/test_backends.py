@@ -1,0 +1,124 @@
+"""The same code against a Chroma server started here, and against an OpenAI-compatible embeddings server."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+
+from .conftest import EXAMPLES, run_cli
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    process = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import httpx
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("chroma server did not start")
+    yield port
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_chroma_server_through_the_same_code(tmp_path, chroma_server):
+    env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "data"), "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server)}
+    result = run_cli(["ingest", str(EXAMPLES)], env)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "data" / "chroma").exists()  # nothing went to the embedded store
+    again = run_cli(["ingest", str(EXAMPLES)], env)
+    assert "2 unchanged" in again.stdout
+    answer = json.loads(run_cli(["ask", "--json", "Who was the lead peer for the Northbridge review?"], env).stdout)
+    assert any("Lead Peer: Dana Whitlock" in c["quote"] for c in answer["citations"])
+    # Another machine with an empty data folder sees the same index.
+    env["REVIEWBOT_DATA_DIR"] = str(tmp_path / "elsewhere")
+    status = run_cli(["status"], env)
+    assert "Documents: 2" in status.stdout
+
+
+def test_unreachable_chroma_server_is_a_clear_error(tmp_path):
+    env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "data"), "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(free_port())}
+    result = run_cli(["ask", "anything"], env)
+    assert result.returncode == 1
+    assert "Chroma server" in result.stderr and "Traceback" not in result.stderr
+
+
+class FakeEmbeddings(BaseHTTPRequestHandler):
+    """An OpenAI-compatible /embeddings endpoint: bag-of-words vectors, so similar texts are near."""
+
+    calls: list = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeEmbeddings.calls.append((self.path, self.headers.get("Authorization"), body["model"]))
+        data = []
+        for index, text in enumerate(body["input"]):
+            vector = [0.0] * 64
+            for word in text.lower().split():
+                vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
+            data.append({"object": "embedding", "index": index, "embedding": vector})
+        payload = json.dumps({"object": "list", "data": data, "model": body["model"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_openai_compatible_embeddings(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeEmbeddings)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "data"), "REVIEWBOT_EMBEDDINGS": "openai",
+               "OPENAI_BASE_URL": f"http://127.0.0.1:{server.server_port}/v1", "OPENAI_API_KEY": "sk-test",
+               "REVIEWBOT_EMBEDDING_MODEL": "test-embed"}
+        result = run_cli(["ingest", str(EXAMPLES)], env)
+        assert result.returncode == 0, result.stderr
+        answer = json.loads(run_cli(["ask", "--json", "What are the four priorities?"], env).stdout)
+        assert answer["citations"] and not answer["abstained"]
+    finally:
+        server.shutdown()
+    assert FakeEmbeddings.calls[0] == ("/v1/embeddings", "Bearer sk-test", "test-embed")
+
+
+def test_settings_come_from_dotenv_and_the_environment_wins(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("REVIEWBOT_DATA_DIR=/srv/reviewbot\nCHROMA_HOST=chroma.internal\nCHROMA_PORT=9000\n")
+    monkeypatch.delenv("REVIEWBOT_DATA_DIR", raising=False)
+    monkeypatch.delenv("CHROMA_HOST", raising=False)
+    monkeypatch.setenv("CHROMA_PORT", "8100")
+    settings = Settings.from_env(env_file)
+    assert settings.data_dir == Path("/srv/reviewbot")
+    assert settings.chroma_host == "chroma.internal"
+    assert settings.chroma_port == 8100
+    assert settings.llm == "none"
