@@ -41,7 +41,10 @@ def run_ingest(settings: Settings, paths: list[Path]) -> int:
             print(f"{outcome.status}: {outcome.source} ({detail})", file=sys.stderr, flush=True)
 
         report = ingest(paths, store, store.embedder, keyword_dir(settings, store), log_line)
-    Console().print(report_table(report))
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=200)  # a log file should keep each file on one line
+    out.print(report_table(report))
     return 2 if report.failed else 0
 
 

@@ -67,7 +67,7 @@ def _chroma_embedding_function(embedder):
 
         @staticmethod
         def build_from_config(config: dict) -> "ReviewbotEmbeddingFunction":
-            raise StoreError("reviewbot collections are opened by reviewbot, with its embedder")
+            return ReviewbotEmbeddingFunction()
 
         def default_space(self):
             return "cosine"
