@@ -7,13 +7,22 @@ from dataclasses import asdict, dataclass, field
 
 from ingest.document import Chunk
 from ingest.keyword import KeywordIndex, tokenize
-from ingest.sentences import units_of
+from ingest.metadata import MONTHS
+from ingest.sentences import lines_and_units
 
 from .quotes import is_verbatim
-from .retrieve import KIND_WORDS, Retrieved
+from .retrieve import Retrieved
 
 MAX_QUOTES = 3
+MAX_LIST_ITEMS = 6
 CHUNKS_READ = 6
+# A question word found only in a passage's section heading counts for this much of a word in the text.
+SECTION_CREDIT = 0.5
+# How much a passage's retrieval score counts beside how much of the question a sentence covers.
+CHUNK_CREDIT = 0.5
+# How much the rest of a sentence's paragraph counts towards its coverage of the question.
+CONTEXT_CREDIT = 0.4
+FOCUS_WEIGHT = 2.0
 # Below this share of the question's meaning (by word rarity) found in one passage, the documents don't say.
 MIN_COVERAGE = 0.34
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -52,6 +61,7 @@ class _Candidate:
     rank: int
     coverage: float
     score: float
+    line: int
 
 
 def _question_terms(question: str, steering_words: set[str]) -> list[str]:
@@ -63,48 +73,68 @@ def _question_terms(question: str, steering_words: set[str]) -> list[str]:
 
 
 def _steering_words(question: str, council_keys: set[str]) -> set[str]:
-    """Words that pick documents (council, year, kind of document) rather than say what is asked."""
-    words = set(tokenize(" ".join(council_keys)))
+    """Words that pick documents (council, date) rather than say what is asked: the answer need not repeat
+    them. Kinds of document ('review', 'peer') stay: 'lead peer' is asked about, not steered by."""
+    words = set(tokenize(" ".join(council_keys))) | set(tokenize(" ".join(MONTHS)))
     words |= set(_YEAR.findall(question))
-    lowered = question.lower()
-    for pattern, _ in KIND_WORDS:
-        for match in re.finditer(pattern, lowered):
-            words |= set(tokenize(match.group(0)))
     return words
 
 
-def unknown_names(question: str, keyword: KeywordIndex) -> list[str]:
-    """Capitalised words of the question that no indexed document contains: 'Birmingham', 'France'."""
+def _focus(question: str, terms: list[str]) -> str | None:
+    """The word a wh-question asks about: 'signed' in 'Who signed the letter…', 'caseloads' in 'What caseloads…'."""
+    match = re.match(r"\s*(?:who|what|which|how|when|where|why)\b(.*)", question, re.I)
+    if not match:
+        return None
+    for token in tokenize(match.group(1)):
+        if token in terms:
+            return token
+    return None
+
+
+def _names(question: str) -> list[str]:
+    """Capitalised words inside the question ('Birmingham', 'France'), less months and the first word."""
     names = []
-    for match in re.finditer(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z]{2,})\b", question):
-        tokens = tokenize(match.group(1))
-        if tokens and not any(keyword.known(t) for t in tokens):
-            names.append(match.group(1))
+    for match in re.finditer(r"\b([A-Z][a-zA-Z]{2,})\b", question):
+        if match.start() == 0 or match.group(1).lower() in MONTHS:
+            continue
+        names.append(match.group(1))
     return names
 
 
+def _missing_names(names: list[str], source: str, keyword: KeywordIndex) -> list[str]:
+    words = keyword.source_tokens.get(source, set())
+    return [name for name in names if not set(tokenize(name)) <= words]
+
+
 def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, council_keys: set[str]) -> Answer:
-    expanded_terms = _question_terms(question, _steering_words(question, council_keys))
+    terms = _question_terms(question, _steering_words(question, council_keys))
     nearest = list(dict.fromkeys(r.chunk.title for r in retrieved))[:3]
-    unknown = unknown_names(question, keyword)
-    if not retrieved or not expanded_terms or unknown:
+    names = _names(question)
+    unknown = [name for name in names if not any(keyword.known(t) for t in tokenize(name))]
+    if not retrieved or not terms or unknown:
         why = f" None of them mentions {', '.join(unknown)}." if unknown else ""
         return _abstain(question, retrieved, nearest, why)
 
-    weights = {t: keyword.idf(t) for t in expanded_terms}
-    # An acronym's other form counts as the same word.
-    synonyms = _synonym_terms(question, keyword)
-    total = sum(weights.values())
+    weights = {t: keyword.idf(t) for t in terms}
+    focus = _focus(question, terms)
+    if focus:
+        weights[focus] *= FOCUS_WEIGHT
+    synonyms = _synonym_terms(question, keyword)  # an acronym's other form counts as the same word
     top_score = retrieved[0].score or 1.0
     candidates: list[_Candidate] = []
     for rank, item in enumerate(retrieved[:CHUNKS_READ]):
-        for unit in units_of(item.chunk.text):
-            tokens = set(tokenize(unit))
-            found = sum(w for t, w in weights.items() if t in tokens or synonyms.get(t, set()) & tokens)
-            coverage = found / total if total else 0.0
-            words = len(unit.split())
-            score = coverage + 0.25 * (item.score / top_score) - (0.15 if words < 4 else 0.0)
-            candidates.append(_Candidate(unit, item.chunk, rank, coverage, score))
+        chunk = item.chunk
+        # A passage about a place or body the question names must come from a document that names it.
+        if _missing_names(names, chunk.source, keyword):
+            continue
+        section_tokens = set(tokenize(chunk.section))
+        lines = chunk.text.split("\n")
+        for line, unit in lines_and_units(chunk.text, chunk.headings()):
+            # A sentence is read with its paragraph or bullet: the rest of it is its context.
+            coverage = (1 - CONTEXT_CREDIT) * _covered(weights, synonyms, set(tokenize(unit)), section_tokens) \
+                + CONTEXT_CREDIT * _covered(weights, synonyms, set(tokenize(lines[line])), section_tokens)
+            score = coverage + CHUNK_CREDIT * (item.score / top_score) - (0.15 if len(unit.split()) < 4 else 0.0)
+            candidates.append(_Candidate(unit, chunk, rank, coverage, score, line))
     candidates.sort(key=lambda c: -c.score)
     if not candidates or candidates[0].coverage < MIN_COVERAGE:
         return _abstain(question, retrieved, nearest, "")
@@ -117,10 +147,11 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
             break
         if any(candidate.text == c.text for c in chosen):
             continue
-        # The code, not the ranking, has the last word on what may be shown as a quote.
-        if not is_verbatim(candidate.text, candidate.chunk.text):
-            continue
         chosen.append(candidate)
+    if chosen[0].text.endswith(":"):
+        chosen = [chosen[0]] + _list_after(chosen[0])
+    # The code, not the ranking, has the last word on what may be shown as a quote.
+    chosen = [c for c in chosen if is_verbatim(c.text, c.chunk.text)]
     if not chosen:
         return _abstain(question, retrieved, nearest, "")
 
@@ -131,6 +162,31 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
     ]
     text = "\n".join(f"\u201c{c.quote}\u201d [{c.n}]" for c in citations)
     return Answer(question, text, False, citations, _retrieved_view(retrieved), nearest_documents=nearest)
+
+
+def _covered(weights: dict[str, float], synonyms: dict[str, set[str]], tokens: set[str],
+             section_tokens: set[str]) -> float:
+    """The share of the question's weight a text's words carry."""
+    found = 0.0
+    for term, weight in weights.items():
+        forms = {term} | synonyms.get(term, set())
+        if forms & tokens:
+            found += weight
+        elif forms & section_tokens:
+            found += SECTION_CREDIT * weight
+    total = sum(weights.values())
+    return found / total if total else 0.0
+
+
+def _list_after(lead_in: _Candidate) -> list[_Candidate]:
+    """The items that follow a lead-in such as 'the team identified the following four priorities:'."""
+    items = []
+    for line, unit in lines_and_units(lead_in.chunk.text, lead_in.chunk.headings()):
+        if line > lead_in.line and len(items) < MAX_LIST_ITEMS:
+            if items and line == items[-1].line:
+                continue  # one quote for each item: its first sentence
+            items.append(_Candidate(unit, lead_in.chunk, lead_in.rank, lead_in.coverage, lead_in.score, line))
+    return items
 
 
 def _synonym_terms(question: str, keyword: KeywordIndex) -> dict[str, set[str]]:

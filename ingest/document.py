@@ -54,6 +54,9 @@ class Chunk:
     topics: tuple[str, ...] = ()
     units: list[str] = field(default_factory=list)  # the sentences, bullets or rows the text is made of
 
+    def headings(self) -> tuple[str, ...]:
+        return tuple(self.section.split(SECTION_SEPARATOR)) if self.section else ()
+
     def header(self) -> str:
         """A short context line, so a chunk is findable by what its document is about."""
         parts = [self.title, self.council or "", self.doc_type, " ".join(map(str, self.years)), self.section]

@@ -50,16 +50,23 @@ class KeywordIndex:
     def __init__(self, chunks: list[Chunk], stamp: str, acronyms: dict[str, str] | None = None) -> None:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.chunks = chunks
         self.stamp = stamp
         self.acronyms = acronyms if acronyms is not None else {
             **learn_acronyms(c.text for c in chunks), **builtin_glossary()}
         self.by_id = {chunk.id: i for i, chunk in enumerate(chunks)}
         self.bm25 = bm25s.BM25()
+        # What the document is (title, council, kind, year, section) is searched with the text: questions
+        # name them ('the Ofsted report on Trafford', 'the letter to staff').
         tokenized = [tokenize(f"{c.header()}\n{c.text}") for c in chunks]
         if chunks:
             self.bm25.index(tokenized, show_progress=False)
         self.document_frequency: dict[str, int] = {}
+        # Every word of each document, to tell whether a document mentions a name at all.
+        self.source_tokens: dict[str, set[str]] = {}
+        for chunk, tokens in zip(chunks, tokenized):
+            self.source_tokens.setdefault(chunk.source, set()).update(tokens)
         for tokens in tokenized:
             for token in set(tokens):
                 self.document_frequency[token] = self.document_frequency.get(token, 0) + 1
@@ -68,7 +75,7 @@ class KeywordIndex:
         self.unit_chunk: list[int] = []
         unit_tokens: list[list[str]] = []
         for index, chunk in enumerate(chunks):
-            for unit in units_of(chunk.text):
+            for unit in units_of(chunk.text, chunk.headings()):
                 self.unit_chunk.append(index)
                 unit_tokens.append(tokenize(unit))
         self.unit_bm25 = bm25s.BM25()

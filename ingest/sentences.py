@@ -56,12 +56,20 @@ def _cut_long(sentence: str) -> list[str]:
     return _cut_long(sentence[:cut].strip()) + _cut_long(sentence[cut:].strip())
 
 
-def units_of(chunk_text: str) -> list[str]:
-    """The quotable units of a chunk's text: each line is a block, each block splits into sentences."""
-    units = []
-    for line in chunk_text.split("\n"):
+def units_of(chunk_text: str, headings: tuple[str, ...] = ()) -> list[str]:
+    """The quotable units of a chunk's text: each line is a block, each block splits into sentences.
+    Lines that are the chunk's headings are left out: a heading names a topic, it doesn't answer."""
+    return [unit for _, unit in lines_and_units(chunk_text, headings)]
+
+
+def lines_and_units(chunk_text: str, headings: tuple[str, ...] = ()) -> list[tuple[int, str]]:
+    """(line number, unit) for each quotable unit; units of one line belong to one block."""
+    out = []
+    for number, line in enumerate(chunk_text.split("\n")):
         line = line.strip()
+        if line in headings:
+            continue
         if line.startswith(BULLET_PREFIX):
             line = line[len(BULLET_PREFIX):]
-        units.extend(split_sentences(line))
-    return units
+        out.extend((number, unit) for unit in split_sentences(line))
+    return out

@@ -12,6 +12,10 @@ _RATING = re.compile(
     r"(?:^|\s)(?:outstanding|good|inadequate|requires improvement(?: to be good)?|not yet good|adequate)\s*$", re.I
 )
 _TERMINAL = (".", "!", "?", ";", ":")
+_CLOSING = re.compile(r"\b(regards|yours sincerely|yours faithfully|best wishes|kind regards|yours truly),?$", re.I)
+SIGNED = "Signed"
+# A signature is a name and a role or two on the lines after the closing.
+_SIGNATURE_LINES = 3
 # Lead-ins such as 'Strengths:' sit below every real heading and replace one another.
 LABEL_LEVEL = 9
 
@@ -70,12 +74,26 @@ def to_blocks(lines: list[Line]) -> list[Block]:
         stack.append((level, text))
         blocks.append(Block("heading", text, page, section()))
 
+    signature_lines = 0
     for index, line in enumerate(prepared):
         text = line.text.strip()
         if not text:
-            if line.kind is None:
+            if line.kind is None and not signature_lines:
                 close()
             continue
+        if signature_lines:
+            # The lines after 'Regards,' are who signed, whatever their fonts say.
+            if len(text.split()) <= 12 and not clean.split_bullet(text)[0]:
+                if current is None:
+                    current = Block("paragraph", text, line.page, section() + (SIGNED,))
+                else:
+                    current.text += " " + text
+                signature_lines -= 1
+                if not signature_lines:
+                    close()
+                continue
+            signature_lines = 0
+            close()
         if line.kind in ("paragraph", "bullet", "row"):
             close()
             current = Block(line.kind, text, line.page, section())
@@ -132,6 +150,9 @@ def to_blocks(lines: list[Line]) -> list[Block]:
         if _is_rating_line(text) and len(current.text.split()) <= 30:
             current.kind = "row"
             close()
+        elif _CLOSING.search(text):
+            close()
+            signature_lines = _SIGNATURE_LINES
     close()
     return blocks
 
