@@ -16,16 +16,19 @@ from .retrieve import Retrieved
 MAX_QUOTES = 3
 MAX_LIST_ITEMS = 6
 CHUNKS_READ = 6
-# A question word found only in a passage's section heading counts for this much of a word in the text.
-SECTION_CREDIT = 0.5
+# A question word found in a passage's section heading counts as if in the text: the heading says what
+# every line below it is about ('Judgement Grade', 'Signed').
+SECTION_CREDIT = 1.0
 # How much a passage's retrieval score counts beside how much of the question a sentence covers.
 CHUNK_CREDIT = 0.5
-# How much the rest of a sentence's paragraph counts towards its coverage of the question.
-CONTEXT_CREDIT = 0.4
 FOCUS_WEIGHT = 2.0
+PHRASE_CREDIT = 0.3
 # Below this share of the question's meaning (by word rarity) found in one passage, the documents don't say.
-MIN_COVERAGE = 0.34
+MIN_COVERAGE = 0.4
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# Words that name the document a question is about ('what did the peer review say…'), not what it asks.
+_DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
+                             r"\bbriefing(?: note)?\b|\bofsted\b", re.I)
 
 
 @dataclass
@@ -77,12 +80,14 @@ def _steering_words(question: str, council_keys: set[str]) -> set[str]:
     them. Kinds of document ('review', 'peer') stay: 'lead peer' is asked about, not steered by."""
     words = set(tokenize(" ".join(council_keys))) | set(tokenize(" ".join(MONTHS)))
     words |= set(_YEAR.findall(question))
+    for match in _DOCUMENT_WORDS.finditer(question):
+        words |= set(tokenize(match.group(0)))
     return words
 
 
 def _focus(question: str, terms: list[str]) -> str | None:
-    """The word a wh-question asks about: 'signed' in 'Who signed the letter…', 'caseloads' in 'What caseloads…'."""
-    match = re.match(r"\s*(?:who|what|which|how|when|where|why)\b(.*)", question, re.I)
+    """The word a who-question turns on: 'signed' in 'Who signed the letter…', 'lead' in 'Who was the lead peer…'."""
+    match = re.match(r"\s*who\b(.*)", question, re.I)
     if not match:
         return None
     for token in tokenize(match.group(1)):
@@ -128,11 +133,11 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
         if _missing_names(names, chunk.source, keyword):
             continue
         section_tokens = set(tokenize(chunk.section))
-        lines = chunk.text.split("\n")
         for line, unit in lines_and_units(chunk.text, chunk.headings()):
             # A sentence is read with its paragraph or bullet: the rest of it is its context.
-            coverage = (1 - CONTEXT_CREDIT) * _covered(weights, synonyms, set(tokenize(unit)), section_tokens) \
-                + CONTEXT_CREDIT * _covered(weights, synonyms, set(tokenize(lines[line])), section_tokens)
+            unit_tokens = tokenize(unit)
+            coverage = _covered(weights, synonyms, set(unit_tokens), section_tokens) \
+                + PHRASE_CREDIT * _phrases(terms, weights, unit_tokens)
             score = coverage + CHUNK_CREDIT * (item.score / top_score) - (0.15 if len(unit.split()) < 4 else 0.0)
             candidates.append(_Candidate(unit, chunk, rank, coverage, score, line))
     candidates.sort(key=lambda c: -c.score)
@@ -174,6 +179,14 @@ def _covered(weights: dict[str, float], synonyms: dict[str, set[str]], tokens: s
             found += weight
         elif forms & section_tokens:
             found += SECTION_CREDIT * weight
+    total = sum(weights.values())
+    return found / total if total else 0.0
+
+
+def _phrases(terms: list[str], weights: dict[str, float], tokens: list[str]) -> float:
+    """Credit for the question's words standing together in the text as they do in the question ('lead peer')."""
+    pairs = set(zip(tokens, tokens[1:]))
+    found = sum(weights[a] + weights[b] for a, b in zip(terms, terms[1:]) if (a, b) in pairs)
     total = sum(weights.values())
     return found / total if total else 0.0
 

@@ -11,6 +11,8 @@ _ABBREVIATIONS = {
     "aug", "sep", "sept", "oct", "nov", "dec", "cllr", "rev", "hon", "gov", "est", "ed",
 }
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)]*\s+(?=[\"'\u2018\u201c(]*[A-Z0-9\u00a3])")
+# A heading this long is a statement ('The overall judgement is that services require improvement').
+HEADING_SENTENCE_WORDS = 6
 # The longest unit an answer quotes whole; anything longer is cut at clause breaks.
 MAX_UNIT_WORDS = 70
 
@@ -67,7 +69,7 @@ def lines_and_units(chunk_text: str, headings: tuple[str, ...] = ()) -> list[tup
     out = []
     for number, line in enumerate(chunk_text.split("\n")):
         line = line.strip()
-        if line in headings:
+        if line in headings and len(line.split()) < HEADING_SENTENCE_WORDS:
             continue
         if line.startswith(BULLET_PREFIX):
             line = line[len(BULLET_PREFIX):]
