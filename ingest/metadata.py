@@ -116,13 +116,14 @@ def infer_doc_type(source: str, title: str, text: str) -> str:
     return "document"
 
 
-def infer_topics(source: str, title: str, text: str) -> tuple[str, ...]:
-    """Broad subjects a question may name: a letter about a peer review is still about the peer review."""
-    haystack = f"{Path(source).stem.replace('-', ' ')} {title}\n{text[:2000]}".lower()
+def infer_topics(source: str, doc_type: str, title: str, text: str) -> tuple[str, ...]:
+    """Broad subjects a question may name: a letter about a peer review is still about the peer review.
+    Read from the name, title and opening only: a report that mentions a past review is not about it."""
+    haystack = f"{Path(source).stem.replace('-', ' ')} {title}\n{text[:600]}".lower()
     topics = []
-    if "peer review" in haystack:
+    if "peer review" in haystack and doc_type != "inspection report":
         topics.append("peer review")
-    if "ofsted" in haystack or re.search(r"\binspection of\b|\binspection dates?\b", haystack):
+    if doc_type == "inspection report" or "ofsted" in haystack:
         topics.append("inspection")
     if "scrutiny" in haystack:
         topics.append("scrutiny")

@@ -19,14 +19,15 @@ def read_document(path: Path, source: str) -> Document:
     headings = [block.text for block in blocks if block.kind == "heading"]
     title = metadata.infer_title(source, extracted.title, headings)
     doc_date = metadata.infer_date(source, text)
+    doc_type = metadata.infer_doc_type(source, title, text)
     return Document(
         source=source,
         title=title,
         council=metadata.infer_council(source, f"{title}\n{text}"),
         date=doc_date,
         years=metadata.infer_years(source, doc_date, text),
-        doc_type=metadata.infer_doc_type(source, title, text),
-        topics=metadata.infer_topics(source, title, text),
+        doc_type=doc_type,
+        topics=metadata.infer_topics(source, doc_type, title, text),
         blocks=blocks,
         pages=extracted.pages,
     )

@@ -16,6 +16,8 @@ from .parse import read_document
 from .store import DocumentRecord, Store
 
 log = logging.getLogger("reviewbot.ingest")
+# Raise when a change to reading, cleaning or chunking should reach documents already indexed.
+INDEX_VERSION = 1
 
 
 @dataclass
@@ -62,7 +64,7 @@ def file_sha256(path: Path) -> str:
 
 
 def manifest_stamp(manifest: dict[str, DocumentRecord]) -> str:
-    return hashlib.sha256("\n".join(f"{k}:{r.sha256}" for k, r in sorted(manifest.items())).encode()).hexdigest()
+    return hashlib.sha256("\n".join(f"{k}:{r.sha256}:{r.indexed_at}" for k, r in sorted(manifest.items())).encode()).hexdigest()
 
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Path,
@@ -113,7 +115,7 @@ def _ingest_file(root: Path, path: Path, source: str, key: str, previous: Docume
         sha = file_sha256(path)
     except OSError as exc:
         return FileOutcome(source, "failed", f"cannot read: {exc.strerror or exc}")
-    if previous is not None and previous.sha256 == sha:
+    if previous is not None and previous.sha256 == sha and previous.version == INDEX_VERSION:
         return FileOutcome(source, "unchanged", chunks=previous.chunks)
     try:
         document = read_document(path, source)
@@ -133,7 +135,8 @@ def _ingest_file(root: Path, path: Path, source: str, key: str, previous: Docume
     record = DocumentRecord(
         key=key, root=str(root), source=source, sha256=sha, title=document.title, council=document.council,
         date=document.date, years=document.years, doc_type=document.doc_type, topics=document.topics,
-        chunks=len(chunks), pages=document.pages, indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        chunks=len(chunks), pages=document.pages, version=INDEX_VERSION,
+        indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     store.put(record, chunks, vectors)
     return FileOutcome(source, "indexed", chunks=len(chunks))

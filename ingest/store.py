@@ -38,6 +38,7 @@ class DocumentRecord:
     chunks: int
     pages: int | None
     indexed_at: str
+    version: int = 0  # of the ingestion code; a document read by older code is read again
 
     @property
     def path(self) -> Path:
