@@ -16,9 +16,9 @@ CANDIDATES = 60
 # Measured on the dev set: keyword ranking finds the passage far more often than MiniLM does, so the
 # vector ranking is a tie-breaker and a safety net for paraphrase, not an equal vote.
 KEYWORD_WEIGHT = 1.0
-DENSE_WEIGHT = 0.15
+DENSE_WEIGHT = 0.1
 SENTENCE_WEIGHT = 0.3
-KIND_PENALTY = 0.5
+KIND_PENALTY = 0.7
 YEAR_BOOST = 1.15
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _COUNCIL_NOISE = {"and", "of", "the", "royal", "borough", "county", "council", "city", "metropolitan", "district",
