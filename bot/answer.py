@@ -16,9 +16,6 @@ from .retrieve import Retrieved
 MAX_QUOTES = 3
 MAX_LIST_ITEMS = 6
 CHUNKS_READ = 6
-# A question word found in a passage's section heading counts as if in the text: the heading says what
-# every line below it is about ('Judgement Grade', 'Signed').
-SECTION_CREDIT = 1.0
 # How much a passage's retrieval score counts beside how much of the question a sentence covers.
 CHUNK_CREDIT = 0.5
 FOCUS_WEIGHT = 2.0
@@ -111,7 +108,9 @@ def _missing_names(names: list[str], source: str, keyword: KeywordIndex) -> list
     return [name for name in names if not set(tokenize(name)) <= words]
 
 
-def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, council_keys: set[str]) -> Answer:
+def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, council_keys: set[str],
+            preference=None) -> Answer:
+    """`preference` weighs a chunk by what the question names (its council, year, kind of document)."""
     terms = _question_terms(question, _steering_words(question, council_keys))
     nearest = list(dict.fromkeys(r.chunk.title for r in retrieved))[:3]
     names = _names(question)
@@ -132,15 +131,19 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
         # A passage about a place or body the question names must come from a document that names it.
         if _missing_names(names, chunk.source, keyword):
             continue
+        # A word of the section heading counts as a word of each sentence below it: the heading says what
+        # they are about ('Judgement Grade', 'Signed').
         section_tokens = set(tokenize(chunk.section))
         for line, unit in lines_and_units(chunk.text, chunk.headings()):
-            # A sentence is read with its paragraph or bullet: the rest of it is its context.
             unit_tokens = tokenize(unit)
-            coverage = _covered(weights, synonyms, set(unit_tokens), section_tokens) \
+            coverage = _covered(weights, synonyms, set(unit_tokens) | section_tokens) \
                 + PHRASE_CREDIT * _phrases(terms, weights, unit_tokens)
             score = coverage + CHUNK_CREDIT * (item.score / top_score) - (0.15 if len(unit.split()) < 4 else 0.0)
+            if preference is not None:
+                score *= preference(chunk)
             candidates.append(_Candidate(unit, chunk, rank, coverage, score, line))
     candidates.sort(key=lambda c: -c.score)
+    retrieved = _reranked(retrieved, candidates)
     if not candidates or candidates[0].coverage < MIN_COVERAGE:
         return _abstain(question, retrieved, nearest, "")
 
@@ -169,16 +172,20 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
     return Answer(question, text, False, citations, _retrieved_view(retrieved), nearest_documents=nearest)
 
 
-def _covered(weights: dict[str, float], synonyms: dict[str, set[str]], tokens: set[str],
-             section_tokens: set[str]) -> float:
-    """The share of the question's weight a text's words carry."""
-    found = 0.0
-    for term, weight in weights.items():
-        forms = {term} | synonyms.get(term, set())
-        if forms & tokens:
-            found += weight
-        elif forms & section_tokens:
-            found += SECTION_CREDIT * weight
+def _reranked(retrieved: list[Retrieved], candidates: list[_Candidate]) -> list[Retrieved]:
+    """The chunks read, in the order of their best sentence: a second, finer ranking of the first few."""
+    best: dict[int, float] = {}
+    for candidate in candidates:
+        best.setdefault(candidate.rank, candidate.score)
+    head = sorted(range(min(CHUNKS_READ, len(retrieved))), key=lambda rank: -best.get(rank, -1.0))
+    return [retrieved[rank] for rank in head] + retrieved[CHUNKS_READ:]
+
+
+def _covered(weights: dict[str, float], synonyms: dict[str, list[set[str]]], tokens: set[str]) -> float:
+    """The share of the question's weight a text's words carry; an acronym's full form counts when all of
+    its words are there."""
+    found = sum(weight for term, weight in weights.items()
+                if term in tokens or any(form <= tokens for form in synonyms.get(term, [])))
     total = sum(weights.values())
     return found / total if total else 0.0
 
@@ -202,19 +209,21 @@ def _list_after(lead_in: _Candidate) -> list[_Candidate]:
     return items
 
 
-def _synonym_terms(question: str, keyword: KeywordIndex) -> dict[str, set[str]]:
+def _synonym_terms(question: str, keyword: KeywordIndex) -> dict[str, list[set[str]]]:
     """For each question word that is an acronym or part of a full form, the words of the other form."""
-    synonyms: dict[str, set[str]] = {}
+    synonyms: dict[str, list[set[str]]] = {}
     lowered = question.lower()
     for acronym, full in keyword.acronyms.items():
-        acronym_tokens = tokenize(acronym)
+        acronym_tokens = set(tokenize(acronym))
         full_tokens = set(tokenize(full))
+        if not acronym_tokens or not full_tokens:
+            continue
         if re.search(rf"\b{re.escape(acronym)}(?:['’]?s)?\b", question):
             for t in acronym_tokens:
-                synonyms.setdefault(t, set()).update(full_tokens)
+                synonyms.setdefault(t, []).append(full_tokens)
         elif full in lowered:
             for t in full_tokens:
-                synonyms.setdefault(t, set()).update(acronym_tokens)
+                synonyms.setdefault(t, []).append(acronym_tokens)
     return synonyms
 
 

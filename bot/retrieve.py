@@ -98,7 +98,7 @@ class Retriever:
                     fused[index] = fused.get(index, 0.0) + DENSE_WEIGHT * (sim - floor) / (top_dense - floor)
 
         allowed = self._allowed(filters)
-        prior = self._steering(question)
+        prior = self.steering(question)
         results = []
         for index, score in fused.items():
             chunk = chunks[index]
@@ -127,7 +127,7 @@ class Retriever:
 
         return allowed
 
-    def _steering(self, question: str):
+    def steering(self, question: str):
         """A weight per chunk from what the question names: its council, its year, its kind of document."""
         councils = self.named_councils(question)
         years = {int(y) for y in _YEAR.findall(question)}

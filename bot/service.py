@@ -35,7 +35,8 @@ class ReviewBot:
         started = time.perf_counter()
         retrieved = self.retriever.retrieve(question, filters)
         retrieved_at = time.perf_counter()
-        answer = extract(question, retrieved, self.keyword, self.retriever.named_councils(question))
+        answer = extract(question, retrieved, self.keyword, self.retriever.named_councils(question),
+                         self.retriever.steering(question))
         finished = time.perf_counter()
         answer.timings_ms = {
             "retrieve": round((retrieved_at - started) * 1000, 1),
