@@ -45,7 +45,6 @@ def ask(question: str | None, as_json: bool, from_stdin: bool, council: str | No
     """Answer QUESTION from the indexed documents."""
     from .render import answer_as_text
     from .retrieve import Filters
-    from .service import ReviewBot
 
     if not question and not from_stdin:
         raise click.UsageError("give a question, or --stdin to read them one a line")

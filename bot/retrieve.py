@@ -48,6 +48,19 @@ class Retrieved:
     score: float
 
 
+def _add_scaled(fused: dict[int, float], scores: np.ndarray, mask: np.ndarray | None, weight: float) -> None:
+    """Add the best CANDIDATES scores, each as a share of the best one, to the fused scores."""
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    ranked = np.argsort(-scores)[:CANDIDATES]
+    top = float(scores[ranked[0]]) if len(ranked) else 0.0
+    if top <= 0:
+        return
+    for index in ranked:
+        if scores[index] > 0:
+            fused[int(index)] = fused.get(int(index), 0.0) + weight * float(scores[index]) / top
+
+
 def council_key(name: str) -> str:
     return " ".join(w for w in re.findall(r"[a-z]+", name.lower()) if w not in _COUNCIL_NOISE)
 
@@ -70,40 +83,28 @@ class Retriever:
         if not chunks:
             return []
         expanded = expand_query(question, self.keyword.acronyms)
-        keyword_scores = self.keyword.scores(expanded)
-        keyword_rank = np.argsort(-keyword_scores)[:CANDIDATES]
-        sentence_scores = self.keyword.sentence_scores(expanded)
-        sentence_rank = np.argsort(-sentence_scores)[:CANDIDATES]
+        allowed = self._allowed(filters)
+        mask = np.array([allowed(c) for c in chunks]) if allowed is not None else None
         vector = self.store.embedder.embed([expanded])[0]
-        dense = [(self.keyword.by_id[cid], sim) for cid, sim in self.store.nearest(vector, CANDIDATES)
-                 if cid in self.keyword.by_id]
+        # With a strict filter, look further down the vector ranking for chunks that pass it.
+        nearest = self.store.nearest(vector, CANDIDATES * (5 if mask is not None else 1))
+        dense = [(self.keyword.by_id[cid], sim) for cid, sim in nearest
+                 if cid in self.keyword.by_id and (mask is None or mask[self.keyword.by_id[cid]])][:CANDIDATES]
 
         # Scores, not ranks, are fused: how far ahead the best keyword match is matters here.
         fused: dict[int, float] = {}
-        top_keyword = float(keyword_scores[keyword_rank[0]]) if len(keyword_rank) else 0.0
-        if top_keyword > 0:
-            for index in keyword_rank:
-                if keyword_scores[index] > 0:
-                    fused[int(index)] = KEYWORD_WEIGHT * float(keyword_scores[index]) / top_keyword
-        top_sentence = float(sentence_scores.max()) if len(sentence_scores) else 0.0
-        if top_sentence > 0 and SENTENCE_WEIGHT:
-            for index in sentence_rank:
-                if sentence_scores[index] > 0:
-                    fused[int(index)] = fused.get(int(index), 0.0) + SENTENCE_WEIGHT * float(sentence_scores[index]) / top_sentence
+        _add_scaled(fused, self.keyword.scores(expanded), mask, KEYWORD_WEIGHT)
+        _add_scaled(fused, self.keyword.sentence_scores(expanded), mask, SENTENCE_WEIGHT)
         # Similarity above the last candidate's, so only chunks that stand out get the vector vote.
-        if len(dense) > 1 and DENSE_WEIGHT:
+        if len(dense) > 1 and dense[0][1] > dense[-1][1]:
             top_dense, floor = dense[0][1], dense[-1][1]
             for index, sim in dense:
-                if top_dense > floor:
-                    fused[index] = fused.get(index, 0.0) + DENSE_WEIGHT * (sim - floor) / (top_dense - floor)
+                fused[index] = fused.get(index, 0.0) + DENSE_WEIGHT * (sim - floor) / (top_dense - floor)
 
-        allowed = self._allowed(filters)
         prior = self.steering(question)
         results = []
         for index, score in fused.items():
             chunk = chunks[index]
-            if allowed is not None and not allowed(chunk):
-                continue
             score *= prior(chunk)
             if self.keyword.boilerplate[index]:
                 score *= 0.3

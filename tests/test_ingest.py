@@ -2,13 +2,11 @@
 and a run killed half way never leaves a half-indexed document."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
