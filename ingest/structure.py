@@ -131,17 +131,19 @@ def to_blocks(lines: list[Line]) -> list[Block]:
         if _is_label(text) and leads_list:
             push_heading(LABEL_LEVEL, text, line.page)
             continue
-        if (line.page is None and _looks_like_heading(text) and _standalone(prepared, index)) or _is_caps_heading(text):
+        plain_heading = line.page is None and _looks_like_heading(text) and _standalone(prepared, index)
+        if plain_heading or _is_caps_heading(text):
             push_heading(2, text, line.page)
             continue
-        starts_new = current is None or current.text.rstrip().endswith(_TERMINAL) and (
-            _NUMBERED.match(text) or _FIELD.match(text))
-        if current is not None and current.kind == "paragraph" and (_NUMBERED.match(text) and
-                                                                     current.text.rstrip().endswith(_TERMINAL)):
-            starts_new = True
-        if current is not None and (_FIELD.match(text) or field_label) and len(current.text) < 200 \
-                and not current.text.endswith(","):
-            starts_new = True
+        # A numbered paragraph or a 'Label: value' field after a finished sentence starts a new block;
+        # a short field line ends the one before it.
+        starts_new = current is None
+        if current is not None:
+            finished = current.text.rstrip().endswith(_TERMINAL)
+            if finished and (_NUMBERED.match(text) or _FIELD.match(text)):
+                starts_new = True
+            if (_FIELD.match(text) or field_label) and len(current.text) < 200 and not current.text.endswith(","):
+                starts_new = True
         if starts_new:
             close()
             current = Block("paragraph", text, line.page, section())
