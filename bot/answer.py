@@ -11,7 +11,7 @@ from ingest.metadata import MONTHS
 from ingest.sentences import lines_and_units
 
 from .quotes import is_verbatim
-from .retrieve import Retrieved
+from .retrieve import YEAR, Retrieved
 
 MAX_QUOTES = 3
 MAX_LIST_ITEMS = 6
@@ -22,7 +22,6 @@ FOCUS_WEIGHT = 2.0
 PHRASE_CREDIT = 0.3
 # Below this share of the question's meaning (by word rarity) found in one passage, the documents don't say.
 MIN_COVERAGE = 0.4
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # Words that name the document a question is about ('what did the peer review say…'), not what it asks.
 _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
                              r"\bbriefing(?: note)?\b|\bofsted\b", re.I)
@@ -76,7 +75,7 @@ def _steering_words(question: str, council_keys: set[str]) -> set[str]:
     """Words that pick documents (council, date) rather than say what is asked: the answer need not repeat
     them. Kinds of document ('review', 'peer') stay: 'lead peer' is asked about, not steered by."""
     words = set(tokenize(" ".join(council_keys))) | set(tokenize(" ".join(MONTHS)))
-    words |= set(_YEAR.findall(question))
+    words |= set(YEAR.findall(question))
     for match in _DOCUMENT_WORDS.finditer(question):
         words |= set(tokenize(match.group(0)))
     return words

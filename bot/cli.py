@@ -25,12 +25,14 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def ingest(paths: tuple[Path, ...]) -> None:
+@click.option("--collection", default="default", show_default=True,
+              help="Tag these documents; the access file says which Slack channels may see each collection.")
+def ingest(paths: tuple[Path, ...], collection: str) -> None:
     """Index the documents in PATHS (files or folders). Unchanged files are skipped; files gone from a
     folder are removed. Exit status 2 when some files failed (the rest are indexed)."""
     from .ingest_view import run_ingest
 
-    sys.exit(run_ingest(_settings(), list(paths)))
+    sys.exit(run_ingest(_settings(), list(paths), collection))
 
 
 @main.command()
@@ -73,6 +75,56 @@ def evaluate(questions: Path, answers_out: Path | None, k: int) -> None:
     bot = _open_bot()
     for line in run_eval(bot, questions, k, answers_out):
         click.echo(line)
+
+
+@main.command()
+@click.option("--http", "use_http", is_flag=True, help="Serve HTTP at /slack/events instead of Socket Mode.")
+@click.option("--port", default=3000, show_default=True, help="Port for --http.")
+def slack(use_http: bool, port: int) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (events, commands, actions)."""
+    from .access import AccessFileError, load_policy
+    from .feedback import FeedbackStore
+    from .slack_app import EVENTS_PATH, create_app, http_server
+
+    settings = _settings()
+    if not settings.slack_bot_token or not settings.slack_signing_secret:
+        raise click.UsageError("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (environment or .env)")
+    try:
+        policy = load_policy(settings.access_file)
+    except AccessFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bot = _open_bot()
+    app = create_app(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy, settings.slack_bot_token,
+                     settings.slack_signing_secret, settings.slack_api_url, settings.slack_answer_bots)
+    if settings.slack_app_token and not use_http:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        click.echo("reviewbot: connected to Slack over Socket Mode", err=True)
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return
+    server = http_server(app, port)
+    click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{EVENTS_PATH}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+@main.command()
+@click.option("--csv", "as_csv", is_flag=True, help="Export every vote as CSV.")
+def feedback(as_csv: bool) -> None:
+    """The 👍/👎 votes given in chat, with their questions, answers and sources."""
+    from .feedback import FeedbackStore, votes_as_csv
+
+    votes = FeedbackStore(_settings().data_dir / "feedback.sqlite3").votes()
+    if as_csv:
+        click.echo(votes_as_csv(votes), nl=False)
+        return
+    if not votes:
+        click.echo("No feedback yet.")
+    for v in votes:
+        mark = "👍" if v.vote == "up" else "👎"
+        click.echo(f"{v.voted_at} {mark} {v.user or '?'} in {v.channel or '?'}: {v.question}\n    sources: {v.sources or '-'}")
 
 
 @main.command()

@@ -14,7 +14,7 @@ from .service import keyword_dir, open_store
 from .settings import Settings
 
 
-def run_ingest(settings: Settings, paths: list[Path]) -> int:
+def run_ingest(settings: Settings, paths: list[Path], collection: str) -> int:
     from ingest.embeddings import EmbeddingError
     from ingest.store import StoreError
 
@@ -34,13 +34,13 @@ def run_ingest(settings: Settings, paths: list[Path]) -> int:
                 if outcome.status != "removed":
                     progress.update(task, advance=1, description=f"Indexing {outcome.source[-40:]}")
 
-            report = ingest(paths, store, store.embedder, keyword_dir(settings, store), advance)
+            report = ingest(paths, store, store.embedder, keyword_dir(settings, store), advance, collection)
     else:
         def log_line(outcome: FileOutcome) -> None:
             detail = outcome.reason or f"{outcome.chunks} chunks"
             print(f"{outcome.status}: {outcome.source} ({detail})", file=sys.stderr, flush=True)
 
-        report = ingest(paths, store, store.embedder, keyword_dir(settings, store), log_line)
+        report = ingest(paths, store, store.embedder, keyword_dir(settings, store), log_line, collection)
     out = Console()
     if not out.is_terminal:
         out = Console(width=200)  # a log file should keep each file on one line

@@ -36,5 +36,5 @@ def status_table(settings: Settings, manifest: dict[str, DocumentRecord]) -> str
         lines.append(f"Last indexed: {max(r.indexed_at for r in records)}")
     for r in records:
         lines.append(f"  {r.source}  [{r.doc_type}; {r.council or 'council unknown'}; {r.date or 'undated'}; "
-                     f"{r.chunks} chunks]")
+                     f"{r.chunks} chunks; collection {r.collection}]")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ DENSE_WEIGHT = 0.1
 SENTENCE_WEIGHT = 0.3
 KIND_PENALTY = 0.7
 YEAR_BOOST = 1.15
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _COUNCIL_NOISE = {"and", "of", "the", "royal", "borough", "county", "council", "city", "metropolitan", "district",
                   "london", "&"}
 # Words in a question that name a kind of document, and what they steer to (a topic or a document type).
@@ -40,6 +40,7 @@ class Filters:
     council: str | None = None
     year: int | None = None
     doc_type: str | None = None
+    collections: frozenset[str] | None = None  # None: every collection; else only these (access control)
 
 
 @dataclass
@@ -113,11 +114,13 @@ class Retriever:
         return results[:k]
 
     def _allowed(self, filters: Filters):
-        if not (filters.council or filters.year or filters.doc_type):
+        if not (filters.council or filters.year or filters.doc_type) and filters.collections is None:
             return None
         wanted_council = council_key(filters.council) if filters.council else None
 
         def allowed(chunk: Chunk) -> bool:
+            if filters.collections is not None and chunk.collection not in filters.collections:
+                return False
             if wanted_council and council_key(chunk.council or "") != wanted_council:
                 return False
             if filters.year and filters.year not in chunk.years:
@@ -131,7 +134,7 @@ class Retriever:
     def steering(self, question: str):
         """A weight per chunk from what the question names: its council, its year, its kind of document."""
         councils = self.named_councils(question)
-        years = {int(y) for y in _YEAR.findall(question)}
+        years = {int(y) for y in YEAR.findall(question)}
         lowered = question.lower()
         kinds = {kind for pattern, kind in KIND_WORDS if re.search(pattern, lowered)}
 

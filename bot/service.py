@@ -31,6 +31,11 @@ class ReviewBot:
         self.keyword = refresh_keyword_index(self.store, self._keyword_dir)
         self.retriever = Retriever(self.store, self.keyword)
 
+    def documents(self) -> tuple[int, str | None]:
+        """How many documents are indexed, and when the latest was."""
+        manifest = self.store.manifest()
+        return len(manifest), max((r.indexed_at for r in manifest.values()), default=None)
+
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
         started = time.perf_counter()
         retrieved = self.retriever.retrieve(question, filters)

@@ -23,6 +23,8 @@ class Settings:
     slack_signing_secret: str | None
     slack_app_token: str | None
     slack_api_url: str | None
+    slack_answer_bots: bool  # answer messages from other bots too
+    access_file: Path  # which Slack channels may see which document collections
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env") -> "Settings":
@@ -43,4 +45,7 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
             slack_api_url=env.get("SLACK_API_URL") or None,
+            slack_answer_bots=(env.get("REVIEWBOT_SLACK_ANSWER_BOTS") or "").lower() in ("1", "true", "yes"),
+            access_file=Path(env.get("REVIEWBOT_ACCESS_FILE")
+                             or Path(env.get("REVIEWBOT_DATA_DIR") or "./data") / "access.toml"),
         )

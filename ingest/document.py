@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SECTION_SEPARATOR = " › "
+DEFAULT_COLLECTION = "default"
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Chunk:
     doc_type: str
     years: tuple[int, ...] = ()
     topics: tuple[str, ...] = ()
+    collection: str = DEFAULT_COLLECTION  # who may see it: see bot/access.py
     units: list[str] = field(default_factory=list)  # the sentences, bullets or rows the text is made of
 
     def headings(self) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from .chunking import chunk_document, document_key
+from .document import DEFAULT_COLLECTION
 from .embeddings import Embedder
 from .keyword import KeywordIndex
 from .loaders import UnreadableFile
@@ -64,11 +65,13 @@ def file_sha256(path: Path) -> str:
 
 
 def manifest_stamp(manifest: dict[str, DocumentRecord]) -> str:
-    return hashlib.sha256("\n".join(f"{k}:{r.sha256}:{r.indexed_at}" for k, r in sorted(manifest.items())).encode()).hexdigest()
+    return hashlib.sha256("\n".join(f"{k}:{r.sha256}:{r.indexed_at}:{r.collection}" for k, r in sorted(manifest.items())).encode()).hexdigest()
 
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Path,
-           on_file: Callable[[FileOutcome], None] | None = None) -> IngestReport:
+           on_file: Callable[[FileOutcome], None] | None = None,
+           collection: str = DEFAULT_COLLECTION) -> IngestReport:
+    """Index the files under `paths` into `collection` (a tag that access control allows per channel)."""
     report = IngestReport()
     manifest = store.manifest()
     # Chunks a killed run left behind are removed before anything else.
@@ -90,7 +93,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Pat
         source = path.relative_to(root).as_posix()
         key = document_key(str(root), source)
         seen.add(key)
-        outcome = _ingest_file(root, path, source, key, manifest.get(key), store, embedder)
+        outcome = _ingest_file(root, path, source, key, manifest.get(key), store, embedder, collection)
         report.outcomes.append(outcome)
         if on_file:
             on_file(outcome)
@@ -110,12 +113,13 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Pat
 
 
 def _ingest_file(root: Path, path: Path, source: str, key: str, previous: DocumentRecord | None,
-                 store: Store, embedder: Embedder) -> FileOutcome:
+                 store: Store, embedder: Embedder, collection: str) -> FileOutcome:
     try:
         sha = file_sha256(path)
     except OSError as exc:
         return FileOutcome(source, "failed", f"cannot read: {exc.strerror or exc}")
-    if previous is not None and previous.sha256 == sha and previous.version == INDEX_VERSION:
+    current = (sha, INDEX_VERSION, collection)
+    if previous is not None and (previous.sha256, previous.version, previous.collection) == current:
         return FileOutcome(source, "unchanged", chunks=previous.chunks)
     try:
         document = read_document(path, source)
@@ -135,7 +139,7 @@ def _ingest_file(root: Path, path: Path, source: str, key: str, previous: Docume
     record = DocumentRecord(
         key=key, root=str(root), source=source, sha256=sha, title=document.title, council=document.council,
         date=document.date, years=document.years, doc_type=document.doc_type, topics=document.topics,
-        chunks=len(chunks), pages=document.pages, version=INDEX_VERSION,
+        chunks=len(chunks), pages=document.pages, version=INDEX_VERSION, collection=collection,
         indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     store.put(record, chunks, vectors)

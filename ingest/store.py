@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .document import Chunk
+from .document import DEFAULT_COLLECTION, Chunk
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -39,6 +39,7 @@ class DocumentRecord:
     pages: int | None
     indexed_at: str
     version: int = 0  # of the ingestion code; a document read by older code is read again
+    collection: str = DEFAULT_COLLECTION
 
     @property
     def path(self) -> Path:
@@ -183,7 +184,7 @@ def _chunk_metadata(chunk: Chunk, record: DocumentRecord) -> dict:
     return {
         "doc_key": record.key, "doc_sha": record.sha256, "source": chunk.source, "page": chunk.page or 0,
         "section": chunk.section, "title": chunk.title, "council": chunk.council or "", "date": chunk.date or "",
-        "doc_type": chunk.doc_type,
+        "doc_type": chunk.doc_type, "collection": record.collection,
     }
 
 
@@ -191,5 +192,5 @@ def _chunk_from(chunk_id: str, text: str, meta: dict, record: DocumentRecord) ->
     return Chunk(
         id=chunk_id, source=meta["source"], text=text, page=meta["page"] or None, section=meta["section"],
         title=meta["title"], council=meta["council"] or None, date=meta["date"] or None, doc_type=meta["doc_type"],
-        years=record.years, topics=record.topics,
+        years=record.years, topics=record.topics, collection=record.collection,
     )

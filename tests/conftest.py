@@ -43,7 +43,37 @@ def settings_for(data_dir: Path, **changes):
     from bot.settings import Settings
 
     base = Settings.from_env(env_file=None)
-    return dataclasses.replace(base, data_dir=data_dir, chroma_host=None, embeddings="minilm", **changes)
+    return dataclasses.replace(base, **{"data_dir": data_dir, "chroma_host": None, "embeddings": "minilm", **changes})
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_chroma(path: Path):
+    """A real `chroma run` server on loopback; returns the process and its port once it answers."""
+    import subprocess
+    import time
+
+    import httpx
+
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    process = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return process, port
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("chroma server did not start")
 
 
 def link_subset(folder: Path, names=SUBSET) -> Path:

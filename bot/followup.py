@@ -1,0 +1,32 @@
+"""Follow-up questions: 'and what about caseloads?' borrows the council, year and kind of document from the
+questions asked before it in the same conversation."""
+from __future__ import annotations
+
+import re
+
+from .retrieve import KIND_WORDS, YEAR, Retriever
+
+
+def with_context(question: str, earlier: list[str], retriever: Retriever) -> str:
+    """The question, with what it leaves unsaid taken from the most recent earlier question that says it."""
+    lowered = question.lower()
+    wanted = {
+        "council": not retriever.named_councils(question),
+        "year": not YEAR.search(question),
+        "kind": not any(re.search(pattern, lowered) for pattern, _ in KIND_WORDS),
+    }
+    context: list[str] = []
+    for previous in reversed(earlier):
+        previous_lowered = previous.lower()
+        if wanted["council"] and (councils := retriever.named_councils(previous)):
+            context.extend(sorted(councils))
+            wanted["council"] = False
+        if wanted["year"] and (years := YEAR.findall(previous)):
+            context.extend(years)
+            wanted["year"] = False
+        if wanted["kind"]:
+            kinds = [m.group(0) for pattern, _ in KIND_WORDS for m in [re.search(pattern, previous_lowered)] if m]
+            if kinds:
+                context.extend(kinds)
+                wanted["kind"] = False
+    return f"{question} ({' '.join(context)})" if context else question

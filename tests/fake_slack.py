@@ -1,0 +1,119 @@
+"""A local stand-in for Slack's Web API: answers like Slack does and records every call, as bolt-python's
+own tests do. And the signing that Slack puts on the requests it sends to an app."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.threads: dict[str, list[dict]] = {}  # thread ts -> messages conversations.replies returns
+        self._ts = itertools.count(1)
+        self._lock = threading.Condition()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self._handle(urllib.parse.urlparse(self.path).query)
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                query = urllib.parse.urlparse(self.path).query
+                self._handle(query, body, self.headers.get("Content-Type", ""))
+
+            def _handle(self, query: str, body: str = "", content_type: str = ""):
+                params = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}
+                if "json" in content_type and body:
+                    params.update(json.loads(body))
+                elif body:
+                    params.update({k: v[0] for k, v in urllib.parse.parse_qs(body).items()})
+                method = self.path.split("?")[0].rsplit("/", 1)[-1]
+                payload = json.dumps(fake.respond(method, params)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def respond(self, method: str, params: dict) -> dict:
+        with self._lock:
+            self.calls.append((method, params))
+            self._lock.notify_all()
+        ts = f"1700000000.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": "T1", "user": "reviewbot"}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text")}}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "conversations.replies":
+            return {"ok": True, "messages": self.threads.get(params.get("ts"), []), "has_more": False}
+        return {"ok": True}
+
+    def wait_for(self, method: str, matching=lambda params: True, timeout: float = 60.0) -> dict:
+        deadline = time.time() + timeout
+        with self._lock:
+            while True:
+                for name, params in self.calls:
+                    if name == method and matching(params):
+                        return params
+                remaining = deadline - time.time()
+                if remaining <= 0:
+                    raise AssertionError(f"no {method} call; calls were {[c[0] for c in self.calls]}")
+                self._lock.wait(remaining)
+
+    def called(self, method: str) -> list[dict]:
+        with self._lock:
+            return [params for name, params in self.calls if name == method]
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def signed_headers(secret: str, body: str, content_type: str, timestamp: int | None = None) -> dict:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    base = f"v0:{timestamp}:{body}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature,
+            "Content-Type": content_type}
+
+
+def event_body(event: dict) -> str:
+    return json.dumps({"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+                       "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event,
+                       "authorizations": [{"user_id": BOT_USER, "is_bot": True}]})
+
+
+def command_body(text: str, channel: str = "C1", user: str = "U1") -> str:
+    return urllib.parse.urlencode({"token": "x", "team_id": "T1", "channel_id": channel, "user_id": user,
+                                   "command": "/ask", "text": text, "response_url": "http://127.0.0.1:9/unused",
+                                   "trigger_id": "t1", "api_app_id": "A1"})
+
+
+def action_body(action_id: str, value: str, channel: str = "C1", user: str = "U1", message_ts: str = "1.000001") -> str:
+    payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": user}, "api_app_id": "A1",
+               "channel": {"id": channel}, "container": {"type": "message", "message_ts": message_ts,
+                                                          "channel_id": channel},
+               "message": {"ts": message_ts}, "trigger_id": "t1", "response_url": "http://127.0.0.1:9/unused",
+               "actions": [{"action_id": action_id, "block_id": "answer_actions", "value": value, "type": "button"}]}
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
