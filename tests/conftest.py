@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sys
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,21 @@ def settings_for(data_dir: Path, **changes):
 
     base = Settings.from_env(env_file=None)
     return dataclasses.replace(base, **{"data_dir": data_dir, "chroma_host": None, "embeddings": "minilm", **changes})
+
+
+class JSONHandler(BaseHTTPRequestHandler):
+    """A quiet request handler for the local fake services the tests talk to."""
+
+    def send_json(self, data) -> None:
+        payload = json.dumps(data).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
 
 
 def free_port() -> int:

@@ -9,7 +9,9 @@ import json
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from .conftest import JSONHandler
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
@@ -23,7 +25,7 @@ class FakeSlack:
         self._lock = threading.Condition()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JSONHandler):
             def do_GET(self):
                 self._handle(urllib.parse.urlparse(self.path).query)
 
@@ -39,15 +41,7 @@ class FakeSlack:
                 elif body:
                     params.update({k: v[0] for k, v in urllib.parse.parse_qs(body).items()})
                 method = self.path.split("?")[0].rsplit("/", 1)[-1]
-                payload = json.dumps(fake.respond(method, params)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
+                self.send_json(fake.respond(method, params))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"

@@ -4,14 +4,14 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bot.settings import Settings
 
-from .conftest import EXAMPLES, free_port, run_cli, start_chroma
+from .conftest import EXAMPLES, JSONHandler, free_port, run_cli, start_chroma
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_unreachable_chroma_server_is_a_clear_error(tmp_path):
     assert "Chroma server" in result.stderr and "Traceback" not in result.stderr
 
 
-class FakeEmbeddings(BaseHTTPRequestHandler):
+class FakeEmbeddings(JSONHandler):
     """An OpenAI-compatible /embeddings endpoint: bag-of-words vectors, so similar texts are near."""
 
     calls: list = []
@@ -58,15 +58,7 @@ class FakeEmbeddings(BaseHTTPRequestHandler):
             for word in text.lower().split():
                 vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % 64] += 1.0
             data.append({"object": "embedding", "index": index, "embedding": vector})
-        payload = json.dumps({"object": "list", "data": data, "model": body["model"]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+        self.send_json({"object": "list", "data": data, "model": body["model"]})
 
 
 def test_openai_compatible_embeddings(tmp_path):
