@@ -111,6 +111,31 @@ def slack(use_http: bool, port: int) -> None:
 
 
 @main.command()
+@click.option("--port", default=3978, show_default=True, help="Port for POST /api/messages.")
+def teams(port: int) -> None:
+    """Run the Microsoft Teams bot (Microsoft 365 Agents SDK) at POST /api/messages."""
+    from aiohttp import web
+
+    from .access import AccessFileError, load_policy
+    from .feedback import FeedbackStore
+    from .history import ConversationHistory
+    from .settings import environment
+    from .teams_app import MESSAGES_PATH, web_application
+
+    settings = _settings()
+    try:
+        policy = load_policy(settings.access_file)
+    except AccessFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bot = _open_bot()
+    application = web_application(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"),
+                                  ConversationHistory(settings.data_dir / "conversations.sqlite3"), policy,
+                                  environment())
+    click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{MESSAGES_PATH}", err=True)
+    web.run_app(application, host="0.0.0.0", port=port, print=None)
+
+
+@main.command()
 @click.option("--csv", "as_csv", is_flag=True, help="Export every vote as CSV.")
 def feedback(as_csv: bool) -> None:
     """The 👍/👎 votes given in chat, with their questions, answers and sources."""

@@ -6,6 +6,10 @@ from ingest.store import DocumentRecord
 from .answer import Answer, Citation
 from .settings import Settings
 
+# What a chat user is told when the search itself fails; the error goes to the log.
+FAILED = ("Sorry \u2014 I couldn't search the documents just now. The problem has been logged; "
+          "please try again in a few minutes.")
+
 
 def reference(citation: Citation) -> str:
     """A ready-to-paste reference: title, page, section, council, date."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Protocol
 
 from ingest.embeddings import make_embedder
 from ingest.pipeline import refresh_keyword_index
@@ -21,6 +22,16 @@ def open_store(settings: Settings) -> Store:
 
 def keyword_dir(settings: Settings, store: Store) -> Path:
     return settings.data_dir / f"keyword-{store.embedder.name}"
+
+
+class Asker(Protocol):
+    """What a chat adapter needs of the core."""
+
+    retriever: Retriever
+
+    def ask(self, question: str, filters: Filters | None = None) -> Answer: ...
+
+    def documents(self) -> tuple[int, str | None]: ...
 
 
 class ReviewBot:

@@ -8,6 +8,13 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 
+def environment(env_file: str | Path | None = ".env") -> dict[str, str]:
+    """The process environment over the values in `.env` (the process wins, as python-dotenv does).
+    Settings are read from this; so is the Teams SDK's own configuration."""
+    file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+    return {**{k: v for k, v in file_values.items() if v is not None}, **os.environ}
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -28,9 +35,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env") -> "Settings":
-        # The process environment wins over .env, as python-dotenv does by default.
-        file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
-        env = {**{k: v for k, v in file_values.items() if v is not None}, **os.environ}
+        env = environment(env_file)
         return cls(
             data_dir=Path(env.get("REVIEWBOT_DATA_DIR") or "./data"),
             chroma_host=env.get("CHROMA_HOST") or None,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import re
 from socketserver import ThreadingMixIn
-from typing import Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
@@ -18,21 +17,15 @@ from .access import AccessPolicy
 from .answer import Answer
 from .feedback import FeedbackStore
 from .followup import with_context
-from .retrieve import Filters, Retriever
-from .slack_blocks import (FAILED, WORKING, answer_blocks, fallback_text, home_view, more_sources_text,
+from .retrieve import Filters
+from .render import FAILED
+from .service import Asker
+from .slack_blocks import (WORKING, answer_blocks, fallback_text, home_view, more_sources_text,
                            references_text)
 
 log = logging.getLogger("reviewbot.slack")
 EVENTS_PATH = "/slack/events"
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-
-
-class Asker(Protocol):
-    retriever: Retriever
-
-    def ask(self, question: str, filters: Filters | None = None) -> Answer: ...
-
-    def documents(self) -> tuple[int, str | None]: ...
 
 
 def create_app(bot: Asker, feedback: FeedbackStore, policy: AccessPolicy, token: str, signing_secret: str,

@@ -7,8 +7,6 @@ from .render import reference
 SECTION_LIMIT = 3000  # characters in one section's text
 BLOCK_LIMIT = 50
 WORKING = "Looking through the documents\u2026"
-FAILED = ("Sorry \u2014 I couldn't search the documents just now. The problem has been logged; "
-          "please try again in a few minutes.")
 
 
 def escape(text: str) -> str:

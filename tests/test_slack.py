@@ -14,9 +14,10 @@ import pytest
 from bot.access import AccessPolicy, load_policy
 from bot.answer import Answer, Citation
 from bot.feedback import FeedbackStore
+from bot.render import FAILED
 from bot.service import ReviewBot, keyword_dir, open_store
 from bot.slack_app import EVENTS_PATH, create_app, http_server
-from bot.slack_blocks import BLOCK_LIMIT, FAILED, SECTION_LIMIT, answer_blocks
+from bot.slack_blocks import BLOCK_LIMIT, SECTION_LIMIT, answer_blocks
 from ingest.pipeline import ingest
 
 from .conftest import EXAMPLES, ROOT, free_port, run_cli, settings_for, start_chroma

@@ -1,0 +1,232 @@
+"""The Teams bot over real HTTP: Bot Framework activities posted to /api/messages, replies received at a local
+fake connector (the activities' serviceUrl), and Adaptive Card button invokes."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+from aiohttp import web
+
+from bot.access import AccessPolicy
+from bot.feedback import FeedbackStore
+from bot.history import ConversationHistory
+from bot.render import FAILED
+from bot.service import ReviewBot, keyword_dir, open_store
+from bot.teams_app import MESSAGES_PATH, web_application
+from ingest.pipeline import ingest
+
+from .conftest import EXAMPLES, ROOT, free_port, run_cli, settings_for, start_chroma
+from .fake_connector import FakeConnector, card_action, message
+from .test_slack import RESTRICTED
+
+
+def serve(application: web.Application) -> tuple[str, callable]:
+    """Run an aiohttp application on loopback in a thread of its own; returns its URL and a stop function."""
+    port = free_port()
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(application)
+
+    def run():
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        loop.run_forever()
+
+    threading.Thread(target=run, daemon=True).start()
+    url = f"http://127.0.0.1:{port}{MESSAGES_PATH}"
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+
+    def stop():
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+
+    return url, stop
+
+
+@pytest.fixture(scope="module")
+def teams_setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("teams")
+    restricted = root / "restricted"
+    restricted.mkdir()
+    (restricted / "northbridge-2024-serious-case-review.md").write_text(RESTRICTED)
+    settings = settings_for(root / "data")
+    store = open_store(settings)
+    ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
+    ingest([restricted], store, store.embedder, keyword_dir(settings, store), collection="restricted")
+    feedback = FeedbackStore(root / "data" / "feedback.sqlite3")
+    policy = AccessPolicy(channels={"19:private@thread.tacv2": frozenset({"default", "restricted"})})
+    application = web_application(ReviewBot(settings), feedback, ConversationHistory(root / "data" / "conv.sqlite3"),
+                                  policy, env={})
+    url, stop = serve(application)
+    connector = FakeConnector()
+    yield {"url": url, "connector": connector, "feedback": feedback, "settings": settings}
+    stop()
+    connector.close()
+
+
+def post(setup, activity: dict) -> httpx.Response:
+    return httpx.post(setup["url"], json=activity, timeout=60)
+
+
+def card_of(reply: dict) -> dict:
+    attachments = reply.get("attachments") or []
+    assert attachments and attachments[0]["contentType"] == "application/vnd.microsoft.card.adaptive", reply
+    return attachments[0]["content"]
+
+
+def answer_id_of(card: dict) -> str:
+    return card["actions"][0]["data"]["answer_id"]
+
+
+def test_personal_chat_gets_an_adaptive_card_with_quotes_and_sources(teams_setup):
+    connector = teams_setup["connector"]
+    response = post(teams_setup, message(connector.url, "Who was the lead peer for the Northbridge review?",
+                                         conversation="a:personal-1"))
+    assert response.status_code in (200, 202)
+    card = card_of(connector.wait_for_reply("a:personal-1"))
+    text = json.dumps(card, ensure_ascii=False)
+    assert "Lead Peer: Dana Whitlock" in text and "Sources" in text and "[1]" in text
+    assert [a["verb"] for a in card["actions"]] == ["feedback_up", "feedback_down", "copy_reference"]
+    assert connector.replies("a:personal-1", kind="typing")  # it showed it was working
+
+
+def test_channels_answer_only_when_mentioned_and_the_mention_is_stripped(teams_setup):
+    connector = teams_setup["connector"]
+    post(teams_setup, message(connector.url, "Who was the lead peer?", conversation="19:general;messageid=1",
+                              kind="channel", channel="19:general@thread.tacv2", team="19:team@thread.tacv2"))
+    time.sleep(1.0)
+    assert not connector.replies("19:general;messageid=1")
+    post(teams_setup, message(connector.url, "Who was the lead peer?", conversation="19:general;messageid=2",
+                              kind="channel", mention=True, channel="19:general@thread.tacv2",
+                              team="19:team@thread.tacv2"))
+    card = card_of(connector.wait_for_reply("19:general;messageid=2"))
+    stored = teams_setup["feedback"].answer(answer_id_of(card))
+    assert stored["question"] == "Who was the lead peer?"
+    post(teams_setup, message(connector.url, "What are the four priorities?", conversation="19:group-chat",
+                              kind="groupChat", mention=True))
+    assert "four priorities" in json.dumps(card_of(connector.wait_for_reply("19:group-chat"))).lower()
+
+
+def test_feedback_and_copy_reference_buttons(teams_setup):
+    connector = teams_setup["connector"]
+    post(teams_setup, message(connector.url, "Who was the lead peer?", conversation="a:personal-2"))
+    answer_id = answer_id_of(card_of(connector.wait_for_reply("a:personal-2")))
+
+    response = post(teams_setup, card_action(connector.url, "feedback_up", answer_id, conversation="a:personal-2"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "Thanks" in json.dumps(body["value"])
+    assert any(v.vote == "up" and v.channel == "a:personal-2" for v in teams_setup["feedback"].votes())
+
+    response = post(teams_setup, card_action(connector.url, "copy_reference", answer_id, conversation="a:personal-2"))
+    references = json.dumps(response.json()["value"], ensure_ascii=False)
+    assert "Lead Peer: Dana Whitlock" in references and "northbridge-2024-peer-review-findings.md" in references
+
+
+def test_follow_up_uses_the_conversations_earlier_questions(teams_setup):
+    connector = teams_setup["connector"]
+    post(teams_setup, message(connector.url, "What did the Northbridge 2024 peer review say about caseloads?",
+                              conversation="a:personal-3"))
+    connector.wait_for_reply("a:personal-3")
+    post(teams_setup, message(connector.url, "and what about supervision?", conversation="a:personal-3"))
+    deadline = time.time() + 60
+    while len(connector.replies("a:personal-3")) < 2 and time.time() < deadline:
+        time.sleep(0.2)
+    card = card_of(connector.replies("a:personal-3")[-1])
+    stored = teams_setup["feedback"].answer(answer_id_of(card))
+    assert stored["question"].startswith("and what about supervision?")
+    assert "northbridge" in stored["question"] and "2024" in stored["question"]
+    assert "supervision" in json.dumps(card).lower()
+
+
+def test_restricted_documents_only_in_allowed_channels(teams_setup):
+    connector = teams_setup["connector"]
+    question = "What did the serious case review find about the school nurse?"
+    post(teams_setup, message(connector.url, question, conversation="19:open;messageid=1", kind="channel",
+                              mention=True, channel="19:open@thread.tacv2", team="19:team@thread.tacv2"))
+    public = json.dumps(card_of(connector.wait_for_reply("19:open;messageid=1")))
+    assert "school nurse" not in public and "serious-case-review" not in public
+    post(teams_setup, message(connector.url, question, conversation="19:private;messageid=1", kind="channel",
+                              mention=True, channel="19:private@thread.tacv2", team="19:team@thread.tacv2"))
+    assert "school nurse" in json.dumps(card_of(connector.wait_for_reply("19:private;messageid=1")))
+
+
+def test_backend_failure_gets_a_polite_reply_and_the_bot_keeps_running(tmp_path):
+    process, port = start_chroma(tmp_path / "server")
+    try:
+        settings = settings_for(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port)
+        store = open_store(settings)
+        ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
+        bot = ReviewBot(settings)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    application = web_application(bot, FeedbackStore(tmp_path / "f.sqlite3"), ConversationHistory(tmp_path / "c.sqlite3"),
+                                  AccessPolicy(), env={})
+    url, stop = serve(application)
+    connector = FakeConnector()
+    try:
+        for n in (1, 2):  # the second proves it is still running
+            response = httpx.post(url, json=message(connector.url, "Who was the lead peer?", conversation="a:broken"),
+                                  timeout=60)
+            assert response.status_code in (200, 202)
+            deadline = time.time() + 30
+            while len(connector.replies("a:broken")) < n and time.time() < deadline:
+                time.sleep(0.2)
+            assert connector.replies("a:broken")[-1]["text"] == FAILED
+    finally:
+        stop()
+        connector.close()
+
+
+def test_manifest_and_icons():
+    from PIL import Image
+
+    manifest = json.loads((ROOT / "teams/manifest.json").read_text())
+    assert manifest["bots"][0]["botId"] == manifest["id"]
+    assert set(manifest["bots"][0]["scopes"]) == {"personal", "team", "groupChat"}
+    assert Image.open(ROOT / "teams" / manifest["icons"]["color"]).size == (192, 192)
+    assert Image.open(ROOT / "teams" / manifest["icons"]["outline"]).size == (32, 32)
+
+
+def test_the_teams_command_serves_anonymously_and_says_so(tmp_path):
+    """As the outside check does: `reviewbot teams --port N` with no app id, replying to a local connector."""
+    env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "data")}
+    assert run_cli(["ingest", str(EXAMPLES)], env).returncode == 0
+    port = free_port()
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTIONS__")}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "teams", "--port", str(port)], cwd=ROOT,
+                               env={**clean_env, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    connector = FakeConnector()
+    try:
+        url = f"http://127.0.0.1:{port}{MESSAGES_PATH}"
+        deadline = time.time() + 120
+        while True:
+            try:
+                response = httpx.post(url, json=message(connector.url, "Who was the lead peer?", conversation="a:cli"),
+                                      timeout=60)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None and time.time() < deadline, "reviewbot teams did not start"
+                time.sleep(0.5)
+        assert response.status_code in (200, 202)
+        assert "Dana Whitlock" in json.dumps(card_of(connector.wait_for_reply("a:cli")))
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=20)
+        connector.close()
+    assert "ANONYMOUSLY" in stderr
