@@ -48,6 +48,9 @@ class Answer:
     retrieved: list[dict]
     timings_ms: dict = field(default_factory=dict)
     nearest_documents: list[str] = field(default_factory=list)
+    mode: str = "extractive"  # or "llm"
+    checks: dict = field(default_factory=dict)  # for LLM answers: which checks passed, and any fallback
+    sentences: list[dict] = field(default_factory=list)  # each sentence with its citations and their support
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -168,7 +171,10 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
         for i, c in enumerate(chosen, start=1)
     ]
     text = "\n".join(f"\u201c{c.quote}\u201d [{c.n}]" for c in citations)
-    return Answer(question, text, False, citations, _retrieved_view(retrieved), nearest_documents=nearest)
+    # Each quote is its own sentence, cited to the source it was taken from.
+    sentences = [{"text": c.quote, "citations": [c.n], "supported": [c.n], "problems": []} for c in citations]
+    return Answer(question, text, False, citations, retrieved_view(retrieved), nearest_documents=nearest,
+                  sentences=sentences)
 
 
 def _reranked(retrieved: list[Retrieved], candidates: list[_Candidate]) -> list[Retrieved]:
@@ -230,10 +236,10 @@ def _abstain(question: str, retrieved: list[Retrieved], nearest: list[str], why:
     text = "The indexed documents don't answer this." + why
     if nearest:
         text += " The nearest documents are: " + "; ".join(nearest) + "."
-    return Answer(question, text, True, [], _retrieved_view(retrieved), nearest_documents=nearest)
+    return Answer(question, text, True, [], retrieved_view(retrieved), nearest_documents=nearest)
 
 
-def _retrieved_view(retrieved: list[Retrieved]) -> list[dict]:
+def retrieved_view(retrieved: list[Retrieved]) -> list[dict]:
     return [{"source": r.chunk.source, "page": r.chunk.page, "section": r.chunk.section, "text": r.chunk.text,
              "title": r.chunk.title, "council": r.chunk.council, "date": r.chunk.date,
              "score": round(r.score, 5)} for r in retrieved]

@@ -173,9 +173,11 @@ def _or_exit(make):
     from ingest.embeddings import EmbeddingError
     from ingest.store import StoreError
 
+    from .llm import LLMConfigError
+
     try:
         return make()
-    except (StoreError, EmbeddingError) as exc:
+    except (StoreError, EmbeddingError, LLMConfigError) as exc:
         click.echo(f"reviewbot: {exc}", err=True)
         sys.exit(1)
 

@@ -56,6 +56,9 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
             continue
 
     rows, rr, found, cited, abst_ok, false_abst, unans = [], [], 0, 0, 0, 0, 0
+    # ALCE-style: is each sentence backed by a citation, and does each citation back its sentence
+    # (judged in code by quote containment and word overlap, see bot/generate.py).
+    sentences_total = sentences_backed = citations_total = citations_backing = 0
     quotes_total = quotes_ok = 0
     latencies = []
     for q, a in zip(questions, answers):
@@ -63,6 +66,12 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
         retrieved = (a.get("retrieved") or [])[:k]
         citations = a.get("citations") or []
         latencies.append(float(a["timings_ms"]["total"]))
+        if not a.get("abstained"):
+            for sentence in a.get("sentences") or []:
+                sentences_total += 1
+                sentences_backed += bool(sentence.get("supported"))
+                citations_total += len(sentence.get("citations") or [])
+                citations_backing += len(sentence.get("supported") or [])
         for c in citations:
             if texts and c.get("quote"):
                 quotes_total += 1
@@ -99,6 +108,9 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
         "abstain_correct": round(abst_ok / unans, 3) if unans else None,
         "quote_fidelity": round(quotes_ok / quotes_total, 3) if quotes_total else None,
         "quotes_checked": quotes_total,
+        "citation_recall": round(sentences_backed / sentences_total, 3) if sentences_total else None,
+        "citation_precision": round(citations_backing / citations_total, 3) if citations_total else None,
+        "mode": answers[0].get("mode") if answers else None,
         "p50_ms": latencies[len(latencies) // 2] if latencies else None,
         "p95_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else None,
     })

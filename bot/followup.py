@@ -4,7 +4,31 @@ from __future__ import annotations
 
 import re
 
+import logging
+
 from .retrieve import KIND_WORDS, YEAR, Retriever
+
+log = logging.getLogger("reviewbot.followup")
+
+
+def standalone(question: str, earlier: list[str], retriever: Retriever, llm=None, prompts=None) -> str:
+    """The follow-up as a question that stands on its own: rewritten by the model when there is one, else
+    with the context words of the earlier questions added."""
+    if not earlier:
+        return question
+    if llm is not None and prompts is not None:
+        from .llm import chat
+        from .prompts import fill
+
+        history = "\n".join(f"- {q}" for q in earlier)
+        try:
+            rewritten = chat(llm, prompts.system, fill(prompts.condense, history=history, question=question))
+            rewritten = rewritten.strip().strip('"\u201c\u201d').splitlines()[0].strip() if rewritten else ""
+            if rewritten:
+                return rewritten
+        except Exception as exc:  # a follow-up still gets an answer, with the simpler context
+            log.warning("could not condense the follow-up with the model: %s", exc)
+    return with_context(question, earlier, retriever)
 
 
 def with_context(question: str, earlier: list[str], retriever: Retriever) -> str:

@@ -10,6 +10,10 @@ from ingest.pipeline import refresh_keyword_index
 from ingest.store import Store, connect
 
 from .answer import Answer, extract
+from .followup import standalone
+from .generate import llm_answer
+from .llm import make_llm
+from .prompts import Prompts
 from .retrieve import Filters, Retriever
 from .settings import Settings
 
@@ -33,6 +37,8 @@ class Asker(Protocol):
 
     def documents(self) -> tuple[int, str | None]: ...
 
+    def standalone(self, question: str, earlier: list[str]) -> str: ...
+
 
 class ReviewBot:
     def __init__(self, settings: Settings) -> None:
@@ -41,6 +47,12 @@ class ReviewBot:
         self._keyword_dir = keyword_dir(settings, self.store)
         self.keyword = refresh_keyword_index(self.store, self._keyword_dir)
         self.retriever = Retriever(self.store, self.keyword)
+        self.llm = make_llm(settings)
+        self.prompts = Prompts.load() if self.llm is not None else None
+
+    def standalone(self, question: str, earlier: list[str]) -> str:
+        """A follow-up rewritten to stand on its own, from the earlier questions of its conversation."""
+        return standalone(question, earlier, self.retriever, self.llm, self.prompts)
 
     def documents(self) -> tuple[int, str | None]:
         """How many documents are indexed, and when the latest was."""
@@ -53,6 +65,10 @@ class ReviewBot:
         retrieved_at = time.perf_counter()
         answer = extract(question, retrieved, self.keyword, self.retriever.named_councils(question),
                          self.retriever.steering(question))
+        if self.llm is not None:
+            # The extractive answer is the fallback for anything the model's answer can't stand behind.
+            answer = llm_answer(question, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,
+                                self.settings.llm_source_tokens, answer)
         finished = time.perf_counter()
         answer.timings_ms = {
             "retrieve": round((retrieved_at - started) * 1000, 1),

@@ -30,6 +30,14 @@ class Settings:
     slack_signing_secret: str | None
     slack_app_token: str | None
     slack_api_url: str | None
+    llm_timeout: float  # seconds for one call to the model
+    llm_retries: int
+    llm_context_window: int
+    llm_source_tokens: int  # how much retrieved text the model is given
+    azure_endpoint: str | None
+    azure_deployment: str | None
+    azure_api_key: str | None
+    azure_api_version: str
     slack_answer_bots: bool  # answer messages from other bots too
     access_file: Path  # which Slack channels may see which document collections
 
@@ -50,6 +58,14 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
             slack_api_url=env.get("SLACK_API_URL") or None,
+            llm_timeout=float(env.get("REVIEWBOT_LLM_TIMEOUT") or 30),
+            llm_retries=int(env.get("REVIEWBOT_LLM_RETRIES") or 2),
+            llm_context_window=int(env.get("REVIEWBOT_LLM_CONTEXT_WINDOW") or 8192),
+            llm_source_tokens=int(env.get("REVIEWBOT_LLM_SOURCE_TOKENS") or 2500),
+            azure_endpoint=env.get("AZURE_OPENAI_ENDPOINT") or None,
+            azure_deployment=env.get("AZURE_OPENAI_DEPLOYMENT") or None,
+            azure_api_key=env.get("AZURE_OPENAI_API_KEY") or env.get("OPENAI_API_KEY") or None,
+            azure_api_version=env.get("OPENAI_API_VERSION") or "2024-10-21",
             slack_answer_bots=(env.get("REVIEWBOT_SLACK_ANSWER_BOTS") or "").lower() in ("1", "true", "yes"),
             access_file=Path(env.get("REVIEWBOT_ACCESS_FILE")
                              or Path(env.get("REVIEWBOT_DATA_DIR") or "./data") / "access.toml"),

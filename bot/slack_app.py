@@ -16,7 +16,6 @@ from slack_sdk import WebClient
 from .access import AccessPolicy
 from .answer import Answer
 from .feedback import FeedbackStore
-from .followup import with_context
 from .retrieve import Filters
 from .render import FAILED
 from .service import Asker
@@ -38,7 +37,7 @@ def create_app(bot: Asker, feedback: FeedbackStore, policy: AccessPolicy, token:
         placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=WORKING)
         try:
             filters = Filters(collections=policy.collections_for(channel, is_direct))
-            answer = bot.ask(with_context(question, earlier, bot.retriever), filters)
+            answer = bot.ask(bot.standalone(question, earlier), filters)
             answer_id = feedback.remember(answer, user, channel)
             client.chat_update(channel=channel, ts=placeholder["ts"], text=fallback_text(answer),
                                blocks=answer_blocks(answer, answer_id))

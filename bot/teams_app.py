@@ -21,7 +21,6 @@ from microsoft_agents.hosting.core import (AgentApplication, AgentAuthConfigurat
 from .access import AccessPolicy
 from .answer import Answer
 from .feedback import FeedbackStore
-from .followup import with_context
 from .history import ConversationHistory
 from .retrieve import Filters
 from .render import FAILED
@@ -88,7 +87,8 @@ def create_agent(bot: Asker, feedback: FeedbackStore, history: ConversationHisto
             earlier = history.recent(conversation)
             filters = Filters(collections=collections_for(activity))
             # The search runs in a worker thread so the service keeps taking other requests meanwhile.
-            answer = await asyncio.to_thread(bot.ask, with_context(question, earlier, bot.retriever), filters)
+            asked = await asyncio.to_thread(bot.standalone, question, earlier)
+            answer = await asyncio.to_thread(bot.ask, asked, filters)
             history.add(conversation, question)
             user = activity.from_property.id if activity.from_property else None
             answer_id = feedback.remember(answer, user, conversation)

@@ -1,0 +1,166 @@
+"""LLM-written answers whose every citation is checked in code.
+
+The model sees numbered sources and must cite them as [n]. What it writes is then checked: a citation of a
+source it was not given is dropped; a quoted span that is not word for word in a cited source removes its
+sentence; a citation whose source doesn't support its sentence is dropped; a sentence left with no citation
+is flagged and not shown. If too little survives, the extractive answer is given instead."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field, replace
+
+from ingest.document import Chunk
+from ingest.keyword import tokenize
+from ingest.sentences import split_sentences, units_of
+
+from .answer import Answer, Citation, retrieved_view
+from .llm import chat
+from .prompts import Prompts, fill
+from .quotes import is_verbatim, normalise
+from .retrieve import Retrieved
+
+log = logging.getLogger("reviewbot.generate")
+
+NOT_IN_SOURCES = "NOT IN SOURCES"
+# A sentence is supported by a source that holds at least this share of its words.
+SUPPORT_SHARE = 0.5
+# Below this share of the model's sentences surviving the checks, the extractive answer is given instead.
+MIN_SURVIVING = 0.5
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{8,}?)[\"\u201d]")
+
+
+@dataclass
+class Source:
+    n: int
+    chunk: Chunk
+
+
+@dataclass
+class CheckedSentence:
+    text: str  # without its markers
+    cited: list[int]  # what the model cited
+    supported: list[int] = field(default_factory=list)  # the cited sources that hold it
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.supported) and "invented quote" not in self.problems
+
+
+def number_sources(retrieved: list[Retrieved], count_tokens, budget: int) -> list[Source]:
+    """The retrieved chunks, best first, numbered from 1, as many as fit the token budget."""
+    sources: list[Source] = []
+    used = 0
+    for item in retrieved:
+        size = count_tokens(item.chunk.text)
+        if sources and used + size > budget:
+            break
+        sources.append(Source(len(sources) + 1, item.chunk))
+        used += size
+    return sources
+
+
+def _as_data(text: str) -> str:
+    """Document text can't close its own source markers and pose as instructions after them."""
+    return text.replace("<<<", "\u2039\u2039\u2039").replace(">>>", "\u203a\u203a\u203a")
+
+
+def prompt_for(question: str, sources: list[Source], prompts: Prompts) -> str:
+    blocks = [fill(prompts.source, n=s.n, title=_as_data(s.chunk.title), page=s.chunk.page or "-",
+                   section=_as_data(s.chunk.section or "-"), text=_as_data(s.chunk.text)) for s in sources]
+    return fill(prompts.answer, sources="\n\n".join(blocks), question=question)
+
+
+def check(text: str, sources: list[Source]) -> tuple[list[CheckedSentence], dict]:
+    by_number = {s.n: s for s in sources}
+    # 'high. [1]' → 'high [1].' so a marker stays with the sentence it follows.
+    text = re.sub(r"([.!?])\s*((?:\[\d{1,2}\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1), text)
+    sentences: list[CheckedSentence] = []
+    for raw in split_sentences(text):
+        cited = [int(n) for n in _MARKER.findall(raw)]
+        plain = re.sub(r"\s+([.!?,;:])", r"\1", _MARKER.sub("", raw)).strip()
+        if not plain:
+            continue
+        sentence = CheckedSentence(plain, cited)
+        if any(n not in by_number for n in cited):
+            sentence.problems.append("cites a source it was not given")
+        valid = [n for n in dict.fromkeys(cited) if n in by_number]
+        quotes = _QUOTED.findall(plain)
+        for quote in quotes:
+            if not any(is_verbatim(quote, by_number[n].chunk.text) for n in valid):
+                sentence.problems.append("invented quote")
+        sentence.supported = [n for n in valid if _supports(by_number[n].chunk.text, plain, quotes)]
+        if valid and len(sentence.supported) < len(valid):
+            sentence.problems.append("cites a source that doesn't say it")
+        if not cited:
+            sentence.problems.append("no citation")
+        sentences.append(sentence)
+    checks = {
+        "citations_exist": not any("cites a source it was not given" in s.problems for s in sentences),
+        "quotes_verbatim": not any("invented quote" in s.problems for s in sentences),
+        "all_sentences_cited": all(s.cited for s in sentences),
+        "citations_supported": not any("cites a source that doesn't say it" in s.problems for s in sentences),
+    }
+    return sentences, checks
+
+
+def _supports(source_text: str, sentence: str, quotes: list[str]) -> bool:
+    if quotes:
+        return all(is_verbatim(q, source_text) for q in quotes)
+    words = set(tokenize(sentence))
+    return bool(words) and len(words & set(tokenize(source_text))) >= SUPPORT_SHARE * len(words)
+
+
+def _support_quote(chunk: Chunk, sentences: list[str]) -> str:
+    """The unit of the source that best matches what cites it: the verbatim quote shown with the citation."""
+    spans = [q for s in sentences for q in _QUOTED.findall(s) if is_verbatim(q, chunk.text)]
+    if spans:
+        return spans[0]
+    wanted = set(tokenize(" ".join(sentences)))
+    units = units_of(chunk.text, chunk.headings()) or [chunk.text]
+    return max(units, key=lambda u: len(wanted & set(tokenize(u))))
+
+
+def llm_answer(question: str, retrieved: list[Retrieved], llm, prompts: Prompts, count_tokens, budget: int,
+               fallback: Answer) -> Answer:
+    """The model's answer if enough of it passes the checks; otherwise `fallback`, saying why."""
+    sources = number_sources(retrieved, count_tokens, budget)
+    if not sources:
+        return fallback
+    try:
+        text = chat(llm, prompts.system, prompt_for(question, sources, prompts))
+    except Exception as exc:  # the client has already retried; any failure means: answer without the model
+        log.warning("LLM call failed, giving the extractive answer: %s: %s", type(exc).__name__, exc)
+        return _fell_back(fallback, f"the model could not be reached ({type(exc).__name__})")
+    if not text or normalise(text).startswith(normalise(NOT_IN_SOURCES)):
+        return _fell_back(fallback, "the model found no answer in the sources")
+
+    sentences, checks = check(text, sources)
+    shown = [s for s in sentences if s.shown]
+    report = [{"text": s.text, "citations": s.cited, "supported": s.supported, "problems": s.problems}
+              for s in sentences]
+    if not shown or len(shown) < MIN_SURVIVING * len(sentences):
+        log.info("LLM answer failed its checks (%s); giving the extractive answer", checks)
+        return _fell_back(fallback, "too little of the model's answer passed the checks", checks, report)
+
+    # Renumber the sources the shown sentences cite, in order of first use.
+    order = list(dict.fromkeys(n for s in shown for n in s.supported))
+    number = {n: i for i, n in enumerate(order, start=1)}
+    by_number = {s.n: s for s in sources}
+    citations = []
+    for n in order:
+        chunk = by_number[n].chunk
+        quote = _support_quote(chunk, [s.text for s in shown if n in s.supported])
+        if is_verbatim(quote, chunk.text):
+            citations.append(Citation(n=number[n], source=chunk.source, title=chunk.title, page=chunk.page,
+                                      section=chunk.section, council=chunk.council, date=chunk.date, quote=quote))
+    answer_text = " ".join(f"{s.text.rstrip('.')} {''.join(f'[{number[n]}]' for n in s.supported)}." for s in shown)
+    return Answer(question, answer_text, False, citations, retrieved_view(retrieved),
+                  nearest_documents=fallback.nearest_documents, mode="llm",
+                  checks={**checks, "fallback": None}, sentences=report)
+
+
+def _fell_back(fallback: Answer, why: str, checks: dict | None = None, report: list | None = None) -> Answer:
+    return replace(fallback, checks={**(checks or {}), "fallback": why}, sentences=report or fallback.sentences)
