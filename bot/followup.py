@@ -2,10 +2,11 @@
 questions asked before it in the same conversation."""
 from __future__ import annotations
 
+import logging
 import re
 
-import logging
-
+from .llm import chat
+from .prompts import fill
 from .retrieve import KIND_WORDS, YEAR, Retriever
 
 log = logging.getLogger("reviewbot.followup")
@@ -17,9 +18,6 @@ def standalone(question: str, earlier: list[str], retriever: Retriever, llm=None
     if not earlier:
         return question
     if llm is not None and prompts is not None:
-        from .llm import chat
-        from .prompts import fill
-
         history = "\n".join(f"- {q}" for q in earlier)
         try:
             rewritten = chat(llm, prompts.system, fill(prompts.condense, history=history, question=question))

@@ -15,33 +15,21 @@ from bot.access import AccessPolicy, load_policy
 from bot.answer import Answer, Citation
 from bot.feedback import FeedbackStore
 from bot.render import FAILED
-from bot.service import ReviewBot, keyword_dir, open_store
+from bot.service import ReviewBot
 from bot.slack_app import EVENTS_PATH, create_app, http_server
 from bot.slack_blocks import BLOCK_LIMIT, SECTION_LIMIT, answer_blocks
-from ingest.pipeline import ingest
 
-from .conftest import EXAMPLES, ROOT, free_port, run_cli, settings_for, start_chroma
+from .chat_fixtures import bot_without_its_store, index_with_restricted
+from .conftest import EXAMPLES, ROOT, free_port, run_cli
 from .fake_slack import BOT_ID, BOT_USER, FakeSlack, action_body, command_body, event_body, signed_headers
 
 SECRET = "test-signing-secret"
-RESTRICTED = """# Northbridge serious case review 2024
 
-## Findings
-
-- The review of Child Q found that the school nurse's concerns were not passed to the duty team for eleven days.
-"""
 
 
 @pytest.fixture(scope="module")
 def slack_setup(tmp_path_factory):
-    root = tmp_path_factory.mktemp("slack")
-    restricted = root / "restricted"
-    restricted.mkdir()
-    (restricted / "northbridge-2024-serious-case-review.md").write_text(RESTRICTED)
-    settings = settings_for(root / "data")
-    store = open_store(settings)
-    ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
-    ingest([restricted], store, store.embedder, keyword_dir(settings, store), collection="restricted")
+    settings = index_with_restricted(tmp_path_factory.mktemp("slack"))
     bot = ReviewBot(settings)
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
     policy = AccessPolicy(channels={"CPRIVATE": frozenset({"default", "restricted"})})
@@ -215,15 +203,7 @@ def test_long_answers_stay_within_slack_limits():
 
 
 def test_backend_failure_gets_a_polite_reply_and_the_bot_keeps_running(tmp_path):
-    server_process, port = start_chroma(tmp_path / "server")
-    try:
-        settings = settings_for(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port)
-        store = open_store(settings)
-        ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
-        bot = ReviewBot(settings)
-    finally:
-        server_process.terminate()
-        server_process.wait(timeout=20)
+    bot = bot_without_its_store(tmp_path)
 
     fake = FakeSlack()
     app = create_app(bot, FeedbackStore(tmp_path / "feedback.sqlite3"), AccessPolicy(), "xoxb-test", SECRET, fake.url)

@@ -18,13 +18,12 @@ from bot.access import AccessPolicy
 from bot.feedback import FeedbackStore
 from bot.history import ConversationHistory
 from bot.render import FAILED
-from bot.service import ReviewBot, keyword_dir, open_store
+from bot.service import ReviewBot
 from bot.teams_app import MESSAGES_PATH, web_application
-from ingest.pipeline import ingest
 
-from .conftest import EXAMPLES, ROOT, free_port, run_cli, settings_for, start_chroma
+from .chat_fixtures import bot_without_its_store, index_with_restricted
+from .conftest import EXAMPLES, ROOT, free_port, run_cli
 from .fake_connector import FakeConnector, card_action, message
-from .test_slack import RESTRICTED
 
 
 def serve(application: web.Application) -> tuple[str, callable]:
@@ -59,13 +58,7 @@ def serve(application: web.Application) -> tuple[str, callable]:
 @pytest.fixture(scope="module")
 def teams_setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("teams")
-    restricted = root / "restricted"
-    restricted.mkdir()
-    (restricted / "northbridge-2024-serious-case-review.md").write_text(RESTRICTED)
-    settings = settings_for(root / "data")
-    store = open_store(settings)
-    ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
-    ingest([restricted], store, store.embedder, keyword_dir(settings, store), collection="restricted")
+    settings = index_with_restricted(root)
     feedback = FeedbackStore(root / "data" / "feedback.sqlite3")
     policy = AccessPolicy(channels={"19:private@thread.tacv2": frozenset({"default", "restricted"})})
     application = web_application(ReviewBot(settings), feedback, ConversationHistory(root / "data" / "conv.sqlite3"),
@@ -166,15 +159,7 @@ def test_restricted_documents_only_in_allowed_channels(teams_setup):
 
 
 def test_backend_failure_gets_a_polite_reply_and_the_bot_keeps_running(tmp_path):
-    process, port = start_chroma(tmp_path / "server")
-    try:
-        settings = settings_for(tmp_path / "data", chroma_host="127.0.0.1", chroma_port=port)
-        store = open_store(settings)
-        ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
-        bot = ReviewBot(settings)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    bot = bot_without_its_store(tmp_path)
     application = web_application(bot, FeedbackStore(tmp_path / "f.sqlite3"), ConversationHistory(tmp_path / "c.sqlite3"),
                                   AccessPolicy(), env={})
     url, stop = serve(application)
