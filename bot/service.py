@@ -20,7 +20,7 @@ from .settings import Settings
 
 def open_store(settings: Settings) -> Store:
     embedder = make_embedder(settings.embeddings, settings.openai_base_url, settings.openai_api_key,
-                             settings.embedding_model)
+                             settings.embedding_model, settings.embedding_precision)
     return Store(connect(settings.data_dir, settings.chroma_host, settings.chroma_port), embedder)
 
 

@@ -22,6 +22,7 @@ class Settings:
     chroma_port: int
     embeddings: str  # "minilm" (offline default) or "openai"
     embedding_model: str
+    embedding_precision: str  # MiniLM's: "auto" (bfloat16 where the CPU has it), "float32" or "bfloat16"
     llm: str  # "none", "openai" or "azure"
     llm_model: str
     openai_base_url: str | None
@@ -50,6 +51,7 @@ class Settings:
             chroma_port=int(env.get("CHROMA_PORT") or 8000),
             embeddings=(env.get("REVIEWBOT_EMBEDDINGS") or "minilm").lower(),
             embedding_model=env.get("REVIEWBOT_EMBEDDING_MODEL") or "text-embedding-3-small",
+            embedding_precision=(env.get("REVIEWBOT_EMBEDDING_PRECISION") or "auto").lower(),
             llm=(env.get("REVIEWBOT_LLM") or "none").lower(),
             llm_model=env.get("REVIEWBOT_LLM_MODEL") or "gpt-4o-mini",
             openai_base_url=env.get("OPENAI_BASE_URL") or None,

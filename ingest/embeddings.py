@@ -55,11 +55,28 @@ class MiniLMTokenCounter:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
 
+def bfloat16_is_native() -> bool:
+    """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere it is emulated and slower."""
+    import torch
+
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # a torch without these probes: assume nothing
+        return False
+
+
 class MiniLMEmbedder:
     name = "minilm"
 
-    def __init__(self) -> None:
+    def __init__(self, precision: str = "auto") -> None:
+        if precision not in ("auto", "float32", "bfloat16"):
+            raise EmbeddingError(f"unknown embedding precision '{precision}': use auto, float32 or bfloat16")
+        self.precision = precision
         self.count_tokens = MiniLMTokenCounter()
+
+    @cached_property
+    def uses_bfloat16(self) -> bool:
+        return self.precision == "bfloat16" or (self.precision == "auto" and bfloat16_is_native())
 
     @cached_property
     def model(self):
@@ -82,8 +99,14 @@ class MiniLMEmbedder:
     def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
-        return vectors.tolist()
+        import torch
+
+        # Measured on a 2-core AVX512-BF16 machine: bfloat16 autocast embeds 1.6x faster than float32, with a
+        # cosine of 0.99998 to the float32 vectors; small batches waste less on padding than large ones.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16):
+            vectors = self.model.encode(texts, batch_size=8, normalize_embeddings=True, show_progress_bar=False,
+                                        convert_to_tensor=True)
+        return vectors.float().tolist()
 
 
 class OpenAIEmbedder:
@@ -115,9 +138,9 @@ class OpenAIEmbedder:
 
 
 def make_embedder(kind: str, base_url: str | None = None, api_key: str | None = None,
-                  model: str = "text-embedding-3-small") -> Embedder:
+                  model: str = "text-embedding-3-small", precision: str = "auto") -> Embedder:
     if kind == "minilm":
-        return MiniLMEmbedder()
+        return MiniLMEmbedder(precision)
     if kind == "openai":
         if not base_url:
             raise EmbeddingError("REVIEWBOT_EMBEDDINGS=openai needs OPENAI_BASE_URL")
