@@ -27,12 +27,29 @@ def main(verbose: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--collection", default="default", show_default=True,
               help="Tag these documents; the access file says which Slack channels may see each collection.")
-def ingest(paths: tuple[Path, ...], collection: str) -> None:
+@click.option("--watch", "keep_watching", is_flag=True,
+              help="Keep running: ingest again whenever a file under PATHS is added, changed or removed.")
+@click.option("--interval", default=300.0, show_default=True, help="Seconds between looks, with --watch.")
+def ingest(paths: tuple[Path, ...], collection: str, keep_watching: bool, interval: float) -> None:
     """Index the documents in PATHS (files or folders). Unchanged files are skipped; files gone from a
     folder are removed. Exit status 2 when some files failed (the rest are indexed)."""
     from .ingest_view import run_ingest
 
-    sys.exit(run_ingest(_settings(), list(paths), collection))
+    settings = _settings()
+    if not keep_watching:
+        sys.exit(run_ingest(settings, list(paths), collection))
+
+    import threading
+
+    from ingest.watch import watch
+
+    click.echo(f"reviewbot: watching {', '.join(map(str, paths))} every {interval:g} s (Ctrl-C to stop)", err=True)
+    try:
+        # Exit status 1 is a store that couldn't be opened: worth another try. Files that failed (2) stay
+        # failed until they change.
+        watch(list(paths), lambda: run_ingest(settings, list(paths), collection) != 1, interval, threading.Event())
+    except KeyboardInterrupt:
+        pass
 
 
 @main.command()
@@ -94,6 +111,7 @@ def slack(use_http: bool, port: int) -> None:
     except AccessFileError as exc:
         raise click.ClickException(str(exc)) from exc
     bot = _open_bot()
+    bot.keep_refreshed(settings.index_refresh_seconds)
     app = create_app(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy, settings.slack_bot_token,
                      settings.slack_signing_secret, settings.slack_api_url, settings.slack_answer_bots)
     if settings.slack_app_token and not use_http:
@@ -102,7 +120,7 @@ def slack(use_http: bool, port: int) -> None:
         click.echo("reviewbot: connected to Slack over Socket Mode", err=True)
         SocketModeHandler(app, settings.slack_app_token).start()
         return
-    server = http_server(app, port)
+    server = http_server(app, bot, port)
     click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{EVENTS_PATH}", err=True)
     try:
         server.serve_forever()
@@ -128,6 +146,7 @@ def teams(port: int) -> None:
     except AccessFileError as exc:
         raise click.ClickException(str(exc)) from exc
     bot = _open_bot()
+    bot.keep_refreshed(settings.index_refresh_seconds)
     application = web_application(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"),
                                   ConversationHistory(settings.data_dir / "conversations.sqlite3"), policy,
                                   environment())
@@ -153,14 +172,17 @@ def feedback(as_csv: bool) -> None:
 
 
 @main.command()
-def status() -> None:
-    """What is indexed, and where."""
-    from .render import status_table
-    from .service import open_store
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status(as_json: bool) -> None:
+    """The store in use, the model, and what is indexed. Exit status 1 when the store can't be reached."""
+    from .render import status_text
+    from .service import keyword_dir, open_store
+    from .status import read_status
 
     settings = _settings()
     store = _or_exit(lambda: open_store(settings))
-    click.echo(status_table(settings, store.manifest()))
+    report = _or_exit(lambda: read_status(settings, store, keyword_dir(settings, store)))
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else status_text(report))
 
 
 def _open_bot():

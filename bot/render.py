@@ -1,10 +1,8 @@
 """Plain-text views of answers and of the index, for the terminal."""
 from __future__ import annotations
 
-from ingest.store import DocumentRecord
-
 from .answer import Answer, Citation
-from .settings import Settings
+from .status import IndexStatus
 
 # What a chat user is told when the search itself fails; the error goes to the log.
 FAILED = ("Sorry \u2014 I couldn't search the documents just now. The problem has been logged; "
@@ -31,14 +29,16 @@ def answer_as_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def status_table(settings: Settings, manifest: dict[str, DocumentRecord]) -> str:
-    where = f"Chroma server {settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host \
-        else f"{settings.data_dir.resolve()}"
-    records = sorted(manifest.values(), key=lambda r: r.source)
-    lines = [f"Index: {where}", f"Documents: {len(records)}, chunks: {sum(r.chunks for r in records)}"]
-    if records:
-        lines.append(f"Last indexed: {max(r.indexed_at for r in records)}")
-    for r in records:
+def status_text(status: IndexStatus) -> str:
+    lines = [f"Store: {status.store}", f"Model: {status.model}", f"Answers: {status.answers}",
+             f"Documents: {status.documents}, pages: {status.pages}, chunks: {status.chunks}",
+             f"Last ingest: {status.last_ingest or 'never'}", f"Keyword index: {status.keyword_index}"]
+    if status.chunks_in_store != status.chunks:
+        lines.append(f"Chunks in the store: {status.chunks_in_store} (an ingest is running, or the next one "
+                     "tidies up after one that was stopped)")
+    if status.collections:
+        lines.append("Collections: " + ", ".join(f"{name} ({n})" for name, n in sorted(status.collections.items())))
+    for r in status.records:
         lines.append(f"  {r.source}  [{r.doc_type}; {r.council or 'council unknown'}; {r.date or 'undated'}; "
                      f"{r.chunks} chunks; collection {r.collection}]")
     return "\n".join(lines)

@@ -1,6 +1,8 @@
 """The core, assembled from settings: open the index once, then ask as many questions as you like."""
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from pathlib import Path
 from typing import Protocol
@@ -16,6 +18,8 @@ from .llm import make_llm
 from .prompts import Prompts
 from .retrieve import Filters, Retriever
 from .settings import Settings
+
+log = logging.getLogger("reviewbot.service")
 
 
 def open_store(settings: Settings) -> Store:
@@ -39,16 +43,61 @@ class Asker(Protocol):
 
     def standalone(self, question: str, earlier: list[str]) -> str: ...
 
+    def health(self) -> tuple[bool, dict]: ...
+
 
 class ReviewBot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = open_store(settings)
         self._keyword_dir = keyword_dir(settings, self.store)
-        self.keyword = refresh_keyword_index(self.store, self._keyword_dir)
-        self.retriever = Retriever(self.store, self.keyword)
+        self.retriever = Retriever(self.store, refresh_keyword_index(self.store, self._keyword_dir))
         self.llm = make_llm(settings)
         self.prompts = Prompts.load() if self.llm is not None else None
+        self._stop_refreshing = threading.Event()
+
+    @property
+    def keyword(self):
+        return self.retriever.keyword
+
+    def refresh(self) -> bool:
+        """Catch up with documents indexed by another process since this one looked (an ingest job, or the
+        replica next door). The store is the truth; the keyword index is rebuilt from it, or read from the
+        data folder when another process sharing it has already built the same one. True when it changed."""
+        current = self.retriever
+        keyword = refresh_keyword_index(self.store, self._keyword_dir, current.keyword)
+        if keyword is current.keyword:
+            return False
+        # One assignment: a question being answered keeps the retriever it started with.
+        self.retriever = Retriever(self.store, keyword)
+        log.info("index refreshed: %d chunks", len(keyword.chunks))
+        return True
+
+    def keep_refreshed(self, every_seconds: float) -> threading.Thread:
+        """Refresh in the background, so a long-running bot answers from what was ingested after it started."""
+        def loop() -> None:
+            while not self._stop_refreshing.wait(every_seconds):
+                try:
+                    self.refresh()
+                except Exception:  # the store being down for a while must not end the refreshing
+                    log.warning("could not refresh the index; will try again", exc_info=True)
+
+        thread = threading.Thread(target=loop, name="reviewbot-index-refresh", daemon=True)
+        thread.start()
+        return thread
+
+    def stop_refreshing(self) -> None:
+        self._stop_refreshing.set()
+
+    def health(self) -> tuple[bool, dict]:
+        """For a container's health check: is the store answering, and what does it hold."""
+        try:
+            documents, last = self.documents()
+        except Exception as exc:
+            log.warning("health check: the store is not answering: %s", exc)
+            return False, {"status": "store unreachable"}
+        return True, {"status": "ok", "documents": documents, "chunks": len(self.keyword.chunks),
+                      "last_ingest": last}
 
     def standalone(self, question: str, earlier: list[str]) -> str:
         """A follow-up rewritten to stand on its own, from the earlier questions of its conversation."""
@@ -61,10 +110,11 @@ class ReviewBot:
 
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
         started = time.perf_counter()
-        retrieved = self.retriever.retrieve(question, filters)
+        retriever = self.retriever
+        retrieved = retriever.retrieve(question, filters)
         retrieved_at = time.perf_counter()
-        answer = extract(question, retrieved, self.keyword, self.retriever.named_councils(question),
-                         self.retriever.steering(question))
+        answer = extract(question, retrieved, retriever.keyword, retriever.named_councils(question),
+                         retriever.steering(question))
         if self.llm is not None:
             # The extractive answer is the fallback for anything the model's answer can't stand behind.
             answer = llm_answer(question, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,

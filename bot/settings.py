@@ -41,6 +41,7 @@ class Settings:
     azure_api_version: str
     slack_answer_bots: bool  # answer messages from other bots too
     access_file: Path  # which Slack channels may see which document collections
+    index_refresh_seconds: float  # how often a running bot looks for documents ingested since it started
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env") -> "Settings":
@@ -71,4 +72,5 @@ class Settings:
             slack_answer_bots=(env.get("REVIEWBOT_SLACK_ANSWER_BOTS") or "").lower() in ("1", "true", "yes"),
             access_file=Path(env.get("REVIEWBOT_ACCESS_FILE")
                              or Path(env.get("REVIEWBOT_DATA_DIR") or "./data") / "access.toml"),
+            index_refresh_seconds=float(env.get("REVIEWBOT_INDEX_REFRESH_SECONDS") or 60),
         )

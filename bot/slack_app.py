@@ -4,6 +4,7 @@ Every listener acknowledges at once and does its work in a lazy listener, so Sla
 three seconds however long the documents take to search."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 from socketserver import ThreadingMixIn
@@ -24,6 +25,7 @@ from .slack_blocks import (WORKING, answer_blocks, fallback_text, home_view, mor
 
 log = logging.getLogger("reviewbot.slack")
 EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -181,7 +183,16 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("%s - %s", self.address_string(), format % args)
 
 
-def http_server(app: App, port: int, host: str = "0.0.0.0"):
-    """Events, commands and actions at /slack/events; signatures are checked by bolt (401 when wrong)."""
-    handler = SlackRequestHandler(app, path=EVENTS_PATH)
+def http_server(app: App, bot: Asker, port: int, host: str = "0.0.0.0"):
+    """Events, commands and actions at /slack/events; signatures are checked by bolt (401 when wrong).
+    GET /healthz answers 200 while the store answers, 503 when it doesn't."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def handler(environ, start_response):
+        if environ.get("PATH_INFO") != HEALTH_PATH:
+            return slack(environ, start_response)
+        healthy, body = bot.health()
+        start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
     return make_server(host, port, handler, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)

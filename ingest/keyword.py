@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import threading
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -116,10 +118,19 @@ class KeywordIndex:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / "chunks.json.tmp"
+        # Replicas sharing the data folder may save at once: each writes its own file, then renames.
+        tmp = folder / f"chunks.json.{os.getpid()}.{threading.get_ident()}.tmp"
         tmp.write_text(json.dumps({"stamp": self.stamp, "acronyms": self.acronyms,
                                    "chunks": [asdict(c) for c in self.chunks]}), encoding="utf-8")
         tmp.replace(folder / "chunks.json")
+
+    @staticmethod
+    def saved_stamp(folder: Path) -> str | None:
+        """Which set of documents the saved index was built from, without building it."""
+        try:
+            return json.loads((folder / "chunks.json").read_text(encoding="utf-8"))["stamp"]
+        except (OSError, ValueError, KeyError):
+            return None
 
     @classmethod
     def load(cls, folder: Path) -> "KeywordIndex | None":

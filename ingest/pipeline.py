@@ -146,10 +146,12 @@ def _ingest_file(root: Path, path: Path, source: str, key: str, previous: Docume
     return FileOutcome(source, "indexed", chunks=len(chunks))
 
 
-def refresh_keyword_index(store: Store, keyword_dir: Path) -> KeywordIndex:
+def refresh_keyword_index(store: Store, keyword_dir: Path, current: KeywordIndex | None = None) -> KeywordIndex:
     """The keyword index for what the store holds now, rebuilt only when the set of documents changed."""
     manifest = store.manifest()
     stamp = manifest_stamp(manifest)
+    if current is not None and current.stamp == stamp:
+        return current
     index = KeywordIndex.load(keyword_dir)
     if index is not None and index.stamp == stamp:
         return index

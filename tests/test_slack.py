@@ -16,7 +16,7 @@ from bot.answer import Answer, Citation
 from bot.feedback import FeedbackStore
 from bot.render import FAILED
 from bot.service import ReviewBot
-from bot.slack_app import EVENTS_PATH, create_app, http_server
+from bot.slack_app import EVENTS_PATH, HEALTH_PATH, create_app, http_server
 from bot.slack_blocks import BLOCK_LIMIT, SECTION_LIMIT, answer_blocks
 
 from .chat_fixtures import bot_without_its_store, index_with_restricted
@@ -36,10 +36,10 @@ def slack_setup(tmp_path_factory):
     fake = FakeSlack()
     app = create_app(bot, feedback, policy, "xoxb-test", SECRET, fake.url)
     port = free_port()
-    server = http_server(app, port, host="127.0.0.1")
+    server = http_server(app, bot, port, host="127.0.0.1")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield {"fake": fake, "url": f"http://127.0.0.1:{port}{EVENTS_PATH}", "feedback": feedback,
-           "settings": settings, "bot": bot}
+           "settings": settings, "bot": bot, "health": f"http://127.0.0.1:{port}{HEALTH_PATH}"}
     server.shutdown()
     fake.close()
 
@@ -190,6 +190,12 @@ def test_app_home_shows_how_to_ask_and_what_is_indexed(slack_setup):
     assert "How to ask" in text and "3 documents indexed" in text
 
 
+def test_health_check_says_what_is_indexed(slack_setup):
+    health = httpx.get(slack_setup["health"], timeout=30)
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok" and health.json()["documents"] == 3
+
+
 def test_long_answers_stay_within_slack_limits():
     citations = [Citation(n=i, source=f"doc{i}.pdf", title="T" * 500, page=i, section="S" * 500, council="C",
                           date="2024", quote="word " * 700) for i in range(1, 80)]
@@ -208,10 +214,12 @@ def test_backend_failure_gets_a_polite_reply_and_the_bot_keeps_running(tmp_path)
     fake = FakeSlack()
     app = create_app(bot, FeedbackStore(tmp_path / "feedback.sqlite3"), AccessPolicy(), "xoxb-test", SECRET, fake.url)
     app_port = free_port()
-    http = http_server(app, app_port, host="127.0.0.1")
+    http = http_server(app, bot, app_port, host="127.0.0.1")
     threading.Thread(target=http.serve_forever, daemon=True).start()
     setup = {"url": f"http://127.0.0.1:{app_port}{EVENTS_PATH}"}
     try:
+        health = httpx.get(f"http://127.0.0.1:{app_port}{HEALTH_PATH}", timeout=30)
+        assert health.status_code == 503 and health.json() == {"status": "store unreachable"}
         for count, ts in enumerate(("800.000001", "800.000002"), start=1):  # the second: it is still running
             send_event(setup, {"type": "app_mention", "user": "U9", "channel": "C8", "ts": ts,
                                "text": f"<@{BOT_USER}> Who was the lead peer?"})

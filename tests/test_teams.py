@@ -19,7 +19,7 @@ from bot.feedback import FeedbackStore
 from bot.history import ConversationHistory
 from bot.render import FAILED
 from bot.service import ReviewBot
-from bot.teams_app import MESSAGES_PATH, web_application
+from bot.teams_app import HEALTH_PATH, MESSAGES_PATH, web_application
 
 from .chat_fixtures import bot_without_its_store, index_with_restricted
 from .conftest import EXAMPLES, ROOT, free_port, run_cli
@@ -173,9 +173,28 @@ def test_backend_failure_gets_a_polite_reply_and_the_bot_keeps_running(tmp_path)
             while len(connector.replies("a:broken")) < n and time.time() < deadline:
                 time.sleep(0.2)
             assert connector.replies("a:broken")[-1]["text"] == FAILED
+        health = httpx.get(url.replace(MESSAGES_PATH, HEALTH_PATH), timeout=30)
+        assert health.status_code == 503 and health.json() == {"status": "store unreachable"}
     finally:
         stop()
         connector.close()
+
+
+def test_health_check_needs_no_token_where_messages_do(teams_setup):
+    env = {"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": "00000000-0000-0000-0000-000000000001",
+           "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "not-a-real-secret",
+           "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": "00000000-0000-0000-0000-000000000002"}
+    settings = teams_setup["settings"]
+    application = web_application(ReviewBot(settings), teams_setup["feedback"],
+                                  ConversationHistory(settings.data_dir / "conv-auth.sqlite3"), AccessPolicy(), env)
+    url, stop = serve(application)
+    try:
+        unsigned = httpx.post(url, json=message(teams_setup["connector"].url, "Who was the lead peer?"), timeout=30)
+        assert unsigned.status_code == 401
+        health = httpx.get(url.replace(MESSAGES_PATH, HEALTH_PATH), timeout=30)
+        assert health.status_code == 200 and health.json()["documents"] == 3
+    finally:
+        stop()
 
 
 def test_manifest_and_icons():
