@@ -17,11 +17,10 @@ from slack_sdk import WebClient
 from .access import AccessPolicy
 from .answer import Answer
 from .feedback import FeedbackStore
-from .retrieve import Filters
 from .render import FAILED
+from .retrieve import Filters
 from .service import Asker
-from .slack_blocks import (WORKING, answer_blocks, fallback_text, home_view, more_sources_text,
-                           references_text)
+from .slack_blocks import WORKING, answer_blocks, fallback_text, home_view, more_sources_text, references_text
 
 log = logging.getLogger("reviewbot.slack")
 EVENTS_PATH = "/slack/events"

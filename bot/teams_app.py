@@ -11,19 +11,29 @@ import warnings
 from typing import Mapping
 
 from aiohttp import web
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+    load_configuration_from_env,
+)
 from microsoft_agents.authentication.msal import MsalConnectionManager
-from microsoft_agents.activity import (Activity, ActivityTypes, AdaptiveCardInvokeResponse, Attachment,
-                                       load_configuration_from_env)
 from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
-from microsoft_agents.hosting.core import (AgentApplication, AgentAuthConfiguration, MemoryStorage, TurnContext,
-                                           TurnState)
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    AgentAuthConfiguration,
+    MemoryStorage,
+    TurnContext,
+    TurnState,
+)
 
 from .access import AccessPolicy
 from .answer import Answer
 from .feedback import FeedbackStore
 from .history import ConversationHistory
-from .retrieve import Filters
 from .render import FAILED
+from .retrieve import Filters
 from .service import Asker
 from .teams_cards import CARD_CONTENT_TYPE, answer_card, message_card, references_card
 
