@@ -93,6 +93,15 @@ def start_chroma(path: Path):
     raise RuntimeError("chroma server did not start")
 
 
+@pytest.fixture
+def chroma_server(tmp_path):
+    """The port of a `chroma run` server of this test's own."""
+    process, port = start_chroma(tmp_path / "server")
+    yield port
+    process.terminate()
+    process.wait(timeout=20)
+
+
 def link_subset(folder: Path, names=SUBSET) -> Path:
     """The chosen documents, linked (not copied) into a folder of their own."""
     for name in names:

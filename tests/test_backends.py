@@ -7,19 +7,9 @@ import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
-
 from bot.settings import Settings
 
-from .conftest import EXAMPLES, JSONHandler, free_port, run_cli, start_chroma
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    process, port = start_chroma(tmp_path / "server")
-    yield port
-    process.terminate()
-    process.wait(timeout=20)
+from .conftest import EXAMPLES, JSONHandler, free_port, run_cli
 
 
 def test_chroma_server_through_the_same_code(tmp_path, chroma_server):

@@ -12,11 +12,9 @@ import time
 from fnmatch import fnmatch
 from pathlib import Path
 
-import pytest
-
 from bot.service import ReviewBot
 
-from .conftest import EXAMPLES, ROOT, run_cli, settings_for, start_chroma
+from .conftest import EXAMPLES, ROOT, run_cli, settings_for
 
 COMPOSE = ROOT / "docker" / "compose.yaml"
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
@@ -27,14 +25,6 @@ ADDED = """# Northbridge fostering review 2025
 - Foster carers in the west locality waited fourteen weeks for their supervising social worker to be allocated.
 """
 QUESTION = "How long did foster carers in the west locality wait for a supervising social worker?"
-
-
-@pytest.fixture
-def server(tmp_path):
-    process, port = start_chroma(tmp_path / "chroma")
-    yield port
-    process.terminate()
-    process.wait(timeout=20)
 
 
 def wait_until(condition, seconds: float = 60) -> bool:
@@ -50,7 +40,8 @@ def cites(bot: ReviewBot, phrase: str) -> bool:
     return any(phrase in c.quote for c in bot.ask(QUESTION).citations)
 
 
-def test_replicas_share_one_server_and_see_each_others_ingests(tmp_path, server):
+def test_replicas_share_one_server_and_see_each_others_ingests(tmp_path, chroma_server):
+    server = chroma_server
     """Two bots on different machines (own data folders) and an ingest job, all on one Chroma server."""
     env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "ingest-job"), "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(server)}
     assert run_cli(["ingest", str(EXAMPLES)], env).returncode == 0
@@ -77,7 +68,8 @@ def test_replicas_share_one_server_and_see_each_others_ingests(tmp_path, server)
         first.stop_refreshing()
 
 
-def test_status_names_the_store_the_model_and_what_is_indexed(tmp_path, server):
+def test_status_names_the_store_the_model_and_what_is_indexed(tmp_path, chroma_server):
+    server = chroma_server
     env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "data"), "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(server)}
     assert run_cli(["ingest", str(EXAMPLES)], env).returncode == 0
     status = json.loads(run_cli(["status", "--json"], env).stdout)
