@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from ingest.keyword import KeywordIndex
 from ingest.pipeline import manifest_stamp
@@ -25,9 +26,7 @@ class IndexStatus:
     records: list[DocumentRecord]
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["records"] = [{k: v for k, v in asdict(r).items() if k not in ("root",)} for r in self.records]
-        return data
+        return asdict(self)
 
 
 def store_description(settings: Settings, store: Store) -> str:
@@ -36,7 +35,7 @@ def store_description(settings: Settings, store: Store) -> str:
     return f"{where}, collection {store.chunks.name}"
 
 
-def read_status(settings: Settings, store: Store, keyword_dir) -> IndexStatus:
+def read_status(settings: Settings, store: Store, keyword_dir: Path) -> IndexStatus:
     manifest = store.manifest()
     records = sorted(manifest.values(), key=lambda r: r.source)
     saved = KeywordIndex.saved_stamp(keyword_dir)
