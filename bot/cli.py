@@ -99,21 +99,14 @@ def evaluate(questions: Path, answers_out: Path | None, k: int) -> None:
 @click.option("--port", default=3000, show_default=True, help="Port for --http.")
 def slack(use_http: bool, port: int) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (events, commands, actions)."""
-    from .access import AccessFileError, load_policy
-    from .feedback import FeedbackStore
     from .slack_app import EVENTS_PATH, create_app, http_server
 
     settings = _settings()
     if not settings.slack_bot_token or not settings.slack_signing_secret:
         raise click.UsageError("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (environment or .env)")
-    try:
-        policy = load_policy(settings.access_file)
-    except AccessFileError as exc:
-        raise click.ClickException(str(exc)) from exc
-    bot = _open_bot()
-    bot.keep_refreshed(settings.index_refresh_seconds)
-    app = create_app(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy, settings.slack_bot_token,
-                     settings.slack_signing_secret, settings.slack_api_url, settings.slack_answer_bots)
+    bot, feedback, policy = _chat_core(settings)
+    app = create_app(bot, feedback, policy, settings.slack_bot_token, settings.slack_signing_secret,
+                     settings.slack_api_url, settings.slack_answer_bots)
     if settings.slack_app_token and not use_http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -134,22 +127,14 @@ def teams(port: int) -> None:
     """Run the Microsoft Teams bot (Microsoft 365 Agents SDK) at POST /api/messages."""
     from aiohttp import web
 
-    from .access import AccessFileError, load_policy
-    from .feedback import FeedbackStore
     from .history import ConversationHistory
     from .settings import environment
     from .teams_app import MESSAGES_PATH, web_application
 
     settings = _settings()
-    try:
-        policy = load_policy(settings.access_file)
-    except AccessFileError as exc:
-        raise click.ClickException(str(exc)) from exc
-    bot = _open_bot()
-    bot.keep_refreshed(settings.index_refresh_seconds)
-    application = web_application(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"),
-                                  ConversationHistory(settings.data_dir / "conversations.sqlite3"), policy,
-                                  environment())
+    bot, feedback, policy = _chat_core(settings)
+    application = web_application(bot, feedback, ConversationHistory(settings.data_dir / "conversations.sqlite3"),
+                                  policy, environment())
     click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{MESSAGES_PATH}", err=True)
     web.run_app(application, host="0.0.0.0", port=port, print=None)
 
@@ -183,6 +168,20 @@ def status(as_json: bool) -> None:
     store = _or_exit(lambda: open_store(settings))
     report = _or_exit(lambda: read_status(settings, store, keyword_dir(settings, store)))
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else status_text(report))
+
+
+def _chat_core(settings: Settings):
+    """What both chat bots run on: the core, kept in step with later ingests; the votes; the access policy."""
+    from .access import AccessFileError, load_policy
+    from .feedback import FeedbackStore
+
+    try:
+        policy = load_policy(settings.access_file)
+    except AccessFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bot = _open_bot()
+    bot.keep_refreshed(settings.index_refresh_seconds)
+    return bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy
 
 
 def _open_bot():
