@@ -53,12 +53,14 @@ def llm_bot(index_dir, fake):
     return ReviewBot(settings)
 
 
-def test_good_answer_is_kept_with_its_citations(llm_bot, fake):
-    def good(messages):
-        n = source_with(messages, "Dana Whitlock")
-        return f'The review was led by "Lead Peer: Dana Whitlock" [{n}]. She is a director of children\'s services [{n}].'
+def citing_the_findings(template: str):
+    """A model that writes `template`, with {n} the number of the source naming the lead peer."""
+    return lambda messages: template.format(n=source_with(messages, "Dana Whitlock"))
 
-    fake.script = good
+
+def test_good_answer_is_kept_with_its_citations(llm_bot, fake):
+    fake.script = citing_the_findings(
+        'The review was led by "Lead Peer: Dana Whitlock" [{n}]. She is a director of children\'s services [{n}].')
     answer = llm_bot.ask(QUESTION)
     assert answer.mode == "llm" and not answer.abstained
     assert answer.checks == {"citations_exist": True, "quotes_verbatim": True, "all_sentences_cited": True,
@@ -71,19 +73,15 @@ def test_good_answer_is_kept_with_its_citations(llm_bot, fake):
 
 
 def test_invented_quote_removes_its_sentence(llm_bot, fake):
-    def mixed(messages):
-        n = source_with(messages, "Dana Whitlock")
-        return (f'The lead peer was Dana Whitlock, a director of children\'s services [{n}]. '
-                f'The peers said "caseloads were never a concern in Northbridge" [{n}]. '
-                f'"Lead Peer: Dana Whitlock" is how the findings name her [{n}].')
-
-    fake.script = mixed
+    fake.script = citing_the_findings('The lead peer was Dana Whitlock, a director of children\'s services [{n}]. '
+                                      'The peers said "caseloads were never a concern in Northbridge" [{n}]. '
+                                      '"Lead Peer: Dana Whitlock" is how the findings name her [{n}].')
     answer = llm_bot.ask(QUESTION)
     assert answer.mode == "llm" and answer.checks["quotes_verbatim"] is False
     assert "never a concern" not in answer.answer
     assert any("invented quote" in s["problems"] for s in answer.sentences)
 
-    fake.script = lambda messages: f'The review found "no concerns at all about anything" [{source_with(messages, "Dana Whitlock")}].'
+    fake.script = citing_the_findings('The review found "no concerns at all about anything" [{n}].')
     answer = llm_bot.ask(QUESTION)
     assert answer.mode == "extractive" and answer.checks["fallback"], answer.checks
     assert answer.checks["quotes_verbatim"] is False, answer.checks
@@ -91,11 +89,7 @@ def test_invented_quote_removes_its_sentence(llm_bot, fake):
 
 
 def test_citation_of_a_source_not_given_is_dropped(llm_bot, fake):
-    def wrong(messages):
-        n = source_with(messages, "Dana Whitlock")
-        return f"The lead peer was Dana Whitlock, a director of children's services [{n}][42]."
-
-    fake.script = wrong
+    fake.script = citing_the_findings("The lead peer was Dana Whitlock, a director of children's services [{n}][42].")
     answer = llm_bot.ask(QUESTION)
     assert answer.mode == "llm" and answer.checks["citations_exist"] is False
     assert "[42]" not in answer.answer and "[2]" not in answer.answer and "[1]" in answer.answer
@@ -106,11 +100,8 @@ def test_citation_of_a_source_not_given_is_dropped(llm_bot, fake):
 
 
 def test_uncited_sentences_are_flagged_and_not_shown(llm_bot, fake):
-    def partly(messages):
-        n = source_with(messages, "Dana Whitlock")
-        return f"The lead peer was Dana Whitlock, a director of children's services [{n}]. She has led many reviews."
-
-    fake.script = partly
+    fake.script = citing_the_findings(
+        "The lead peer was Dana Whitlock, a director of children's services [{n}]. She has led many reviews.")
     answer = llm_bot.ask(QUESTION)
     assert answer.mode == "llm" and answer.checks["all_sentences_cited"] is False
     assert "many reviews" not in answer.answer
@@ -210,16 +201,15 @@ def test_azure_variant(index_dir, fake):
     settings = settings_for(index_dir, llm="azure", azure_endpoint=fake.base, azure_deployment="answers",
                             azure_api_key="azure-key", llm_model="gpt-4o-mini", llm_timeout=2.0, llm_retries=0)
     bot = ReviewBot(settings)
-    fake.script = lambda messages: (f"The lead peer was Dana Whitlock, a director of children's services "
-                                    f"[{source_with(messages, 'Dana Whitlock')}].")
+    fake.script = citing_the_findings("The lead peer was Dana Whitlock, a director of children's services [{n}].")
     answer = bot.ask(QUESTION)
     assert answer.mode == "llm"
     assert fake.paths[-1].startswith("/openai/deployments/answers/chat/completions?api-version=")
 
 
 def test_eval_reports_citation_precision_and_recall(llm_bot, fake, tmp_path):
-    fake.script = lambda messages: (f"The lead peer was Dana Whitlock, a director of children's services "
-                                    f"[{source_with(messages, 'Dana Whitlock')}]. She led it well.")
+    fake.script = citing_the_findings(
+        "The lead peer was Dana Whitlock, a director of children's services [{n}]. She led it well.")
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps({"id": "q1", "question": QUESTION, "answerable": True, "expected": [
         {"doc": "northbridge-2024-peer-review-findings", "quote": "Lead Peer: Dana Whitlock"}]}) + "\n")
