@@ -22,8 +22,9 @@ demo: install
 test: install
 	$(BIN)/pytest -q
 
+# NATIONAL=path: measure at 1x and at ../shared/corpus plus that folder of reports, side by side.
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(if $(NATIONAL),--national "$(NATIONAL)")
 
 clean:
 	rm -rf $(VENV) data

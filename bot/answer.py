@@ -106,15 +106,18 @@ def _names(question: str) -> list[str]:
 
 
 def _missing_names(names: list[str], source: str, keyword: KeywordIndex) -> list[str]:
-    words = keyword.source_tokens.get(source, set())
-    return [name for name in names if not set(tokenize(name)) <= words]
+    return [name for name in names if not all(source in keyword.sources_with(t) for t in tokenize(name))]
 
 
 def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, council_keys: set[str],
-            preference=None) -> Answer:
-    """`preference` weighs a chunk by what the question names (its council, year, kind of document)."""
+            preference=None, councils_without_documents: list[str] = ()) -> Answer:
+    """`preference` weighs a chunk by what the question names (its year, kind of document, recency).
+    `councils_without_documents`: councils the question names of which no document is indexed."""
     terms = _question_terms(question, _steering_words(question, council_keys))
     nearest = list(dict.fromkeys(r.chunk.title for r in retrieved))[:3]
+    if councils_without_documents and not council_keys:
+        why = f" None of them is about {', '.join(councils_without_documents)}."
+        return _abstain(question, [], [], why)
     names = _names(question)
     unknown = [name for name in names if not any(keyword.known(t) for t in tokenize(name))]
     if not retrieved or not terms or unknown:
@@ -165,10 +168,14 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
     if not chosen:
         return _abstain(question, retrieved, nearest, "")
 
+    # The same file kept in two places (a council's own copy of a report and a national collection's) is
+    # one document: the quote is cited in both, so it is found under either name.
+    quoted = [(c.text, chunk) for c in chosen for chunk in [c.chunk, *keyword.twins(c.chunk)]
+              if is_verbatim(c.text, chunk.text)]
     citations = [
-        Citation(n=i, source=c.chunk.source, title=c.chunk.title, page=c.chunk.page, section=c.chunk.section,
-                 council=c.chunk.council, date=c.chunk.date, quote=c.text)
-        for i, c in enumerate(chosen, start=1)
+        Citation(n=i, source=chunk.source, title=chunk.title, page=chunk.page, section=chunk.section,
+                 council=chunk.council, date=chunk.date, quote=quote)
+        for i, (quote, chunk) in enumerate(quoted, start=1)
     ]
     text = "\n".join(f"\u201c{c.quote}\u201d [{c.n}]" for c in citations)
     # Each quote is its own sentence, cited to the source it was taken from.

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import click
 
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"reviewbot: {line}", err=True)
+        sys.exit(1)
 
 
 @click.group()
@@ -180,6 +185,7 @@ def _chat_core(settings: Settings):
     except AccessFileError as exc:
         raise click.ClickException(str(exc)) from exc
     bot = _open_bot()
+    bot.warm_up()
     bot.keep_refreshed(settings.index_refresh_seconds)
     return bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy
 

@@ -48,10 +48,12 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
     answers = [bot.ask(q["question"]).to_dict() for q in questions]
     if answers_out:
         answers_out.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
+    # By the source's path, not only its file name as the scorer has it: a national collection names
+    # hundreds of files alike ("children's services inspection - 13 january 2023.pdf").
     texts: dict[str, str] = {}
     for record in bot.store.manifest().values():
         try:
-            texts[_stem(record.source)] = _norm(original_text(record.path))
+            texts[record.source] = _norm(original_text(record.path))
         except Exception:  # a document no plain reader opens is left out of quote fidelity, as the scorer does
             continue
 
@@ -75,7 +77,7 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
         for c in citations:
             if texts and c.get("quote"):
                 quotes_total += 1
-                doc = texts.get(_stem(c.get("source")), "")
+                doc = texts.get(c.get("source"), "")
                 if doc and all(_norm(p) in doc for p in _quote_parts(c["quote"]) or [c["quote"]]):
                     quotes_ok += 1
         if q.get("answerable", True):

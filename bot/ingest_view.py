@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 from ingest.pipeline import FileOutcome, IngestReport, discover, ingest
@@ -26,13 +28,22 @@ def run_ingest(settings: Settings, paths: list[Path], collection: str) -> int:
         return 1
     total = len(discover([p for p in paths if p.exists()]))
     if console.is_terminal:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            task = progress.add_task("Indexing", total=total)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("Indexing", total=total, rate="")
+            started = time.perf_counter()
+            indexed_chunks = 0
 
             def advance(outcome: FileOutcome) -> None:
-                if outcome.status != "removed":
-                    progress.update(task, advance=1, description=f"Indexing {outcome.source[-40:]}")
+                nonlocal indexed_chunks
+                if outcome.status == "removed":
+                    return
+                if outcome.status == "indexed":
+                    indexed_chunks += outcome.chunks
+                rate = indexed_chunks / max(time.perf_counter() - started, 1e-6)
+                progress.update(task, advance=1, description=f"Indexing {outcome.source[-30:]}",
+                                rate=f"{rate:.1f} chunks/s")
 
             report = ingest(paths, store, store.embedder, keyword_dir(settings, store), advance, collection)
     else:

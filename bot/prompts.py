@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+# prompts/ in the source tree, installed as the package `reviewbot_prompts` (see pyproject.toml).
+PROMPTS_DIR = resources.files("reviewbot_prompts")
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,7 @@ class Prompts:
     condense: str
 
     @classmethod
-    def load(cls, folder: Path = PROMPTS_DIR) -> "Prompts":
+    def load(cls, folder: Traversable = PROMPTS_DIR) -> "Prompts":
         return cls(**{name: (folder / f"{name}.txt").read_text(encoding="utf-8").strip() for name in
                       ("system", "answer", "source", "condense")})
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.acronyms import expand_query
+from ingest.councils import CouncilNames
 from ingest.document import Chunk
 from ingest.keyword import KeywordIndex
+from ingest.metadata import MONTHS, NOT_A_REPORT
 from ingest.store import Store
 
 CANDIDATES = 60
@@ -20,9 +22,14 @@ DENSE_WEIGHT = 0.1
 SENTENCE_WEIGHT = 0.3
 KIND_PENALTY = 0.7
 YEAR_BOOST = 1.15
+# A month and year ('the March 2019 inspection') name one report far more surely than a year alone.
+MONTH_BOOST = 1.5
+# 'latest', 'most recent', 'last': a council's older reports still answer, but after its newest.
+OLDER_REPORT_PENALTY = 0.5
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
-_COUNCIL_NOISE = {"and", "of", "the", "royal", "borough", "county", "council", "city", "metropolitan", "district",
-                  "london", "&"}
+MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+((?:19|20)\d\d)\b", re.I)
+LATEST = re.compile(r"\b(latest|newest|most recent|current|last)\b(?!\s+(?:year|month|week|time|few|two|three|"
+                    r"four|five|decade|summer|spring|autumn|winter)s?\b)", re.I)
 # Words in a question that name a kind of document, and what they steer to (a topic or a document type).
 KIND_WORDS = [
     (r"\b(ofsted|inspection|inspected|inspectors?)\b", "inspection"),
@@ -32,7 +39,13 @@ KIND_WORDS = [
     (r"\bletter\b", "letter"),
     (r"\bbriefing\b", "briefing note"),
     (r"\b(improvement|action) plan\b", "improvement plan"),
+    (r"\bfocused visits?\b", "focused visit"),
+    (r"\bmonitoring visits?\b", "monitoring visit"),
+    (r"\bjoint targeted area inspections?\b|\bjtais?\b", "joint targeted area inspection"),
 ]
+# Files that describe a collection: evidence only when a question asks about sources or the collection.
+NOT_REPORTS = {kind for kind, _ in NOT_A_REPORT}
+_ABOUT_SOURCES = re.compile(r"\b(sources?|readme|collection|licen[cs]e|where .{0,30} from)\b", re.I)
 
 
 @dataclass
@@ -53,7 +66,8 @@ def _add_scaled(fused: dict[int, float], scores: np.ndarray, mask: np.ndarray | 
     """Add the best CANDIDATES scores, each as a share of the best one, to the fused scores."""
     if mask is not None:
         scores = np.where(mask, scores, 0.0)
-    ranked = np.argsort(-scores)[:CANDIDATES]
+    head = np.argpartition(-scores, CANDIDATES)[:CANDIDATES] if len(scores) > CANDIDATES else np.arange(len(scores))
+    ranked = head[np.argsort(-scores[head])]
     top = float(scores[ranked[0]]) if len(ranked) else 0.0
     if top <= 0:
         return
@@ -62,21 +76,43 @@ def _add_scaled(fused: dict[int, float], scores: np.ndarray, mask: np.ndarray | 
             fused[int(index)] = fused.get(int(index), 0.0) + weight * float(scores[index]) / top
 
 
-def council_key(name: str) -> str:
-    return " ".join(w for w in re.findall(r"[a-z]+", name.lower()) if w not in _COUNCIL_NOISE)
-
-
 class Retriever:
     def __init__(self, store: Store, keyword: KeywordIndex) -> None:
         self.store = store
         self.keyword = keyword
-        self.councils = sorted({council_key(c.council) for c in keyword.chunks if c.council} - {""}, key=len,
-                               reverse=True)
+        chunks = keyword.chunks
+        self.council_names = CouncilNames(sorted({c.council for c in chunks if c.council}))
+        canonical = {name: self.canonical_council(name) for name in {c.council for c in chunks if c.council}}
+        self.indexed_councils = set(canonical.values()) - {None}
+        # Councils and collections as small numbers per chunk, so a question's mask is one vector operation.
+        self._council_ids = {name: i for i, name in enumerate(sorted(self.indexed_councils))}
+        self.chunk_council = np.array([self._council_ids.get(canonical.get(c.council), -1) for c in chunks],
+                                      dtype=np.int32)
+        self._collection_ids = {name: i for i, name in enumerate(sorted({c.collection for c in chunks}))}
+        self.chunk_collection = np.array([self._collection_ids[c.collection] for c in chunks], dtype=np.int32)
+        # The council's spellings as stored, for Chroma's metadata filter.
+        self._stored_names: dict[str, set[str]] = {}
+        for name, council in canonical.items():
+            self._stored_names.setdefault(council, set()).add(name)
+        self.chunk_is_report = np.array([c.doc_type not in NOT_REPORTS for c in chunks], dtype=bool)
+        # Each document once: (source, council, date, doc_type, topics), for 'the latest report'.
+        self.documents = list({c.source: (c.source, canonical.get(c.council), c.date or "", c.doc_type, c.topics)
+                               for c in chunks}.values())
+
+    def canonical_council(self, name: str | None) -> str | None:
+        """One name per council however it is written ('County Durham' and 'Durham' are one)."""
+        if not name:
+            return None
+        council = self.council_names.first(name, require_capitals=False)
+        return council.name if council else name
+
+    def councils_in(self, question: str) -> list[str]:
+        """Every council the question names, indexed or not."""
+        return [c.name for c in self.council_names.find(question)]
 
     def named_councils(self, question: str) -> set[str]:
-        text = " ".join(re.findall(r"[a-z]+", question.lower()))
-        text = " " + " ".join(w for w in text.split() if w not in _COUNCIL_NOISE) + " "
-        return {key for key in self.councils if f" {key} " in text}
+        """The councils the question names that have indexed documents."""
+        return {name for name in self.councils_in(question) if name in self.indexed_councils}
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int = 8) -> list[Retrieved]:
         filters = filters or Filters()
@@ -84,11 +120,15 @@ class Retriever:
         if not chunks:
             return []
         expanded = expand_query(question, self.keyword.acronyms)
-        allowed = self._allowed(filters)
-        mask = np.array([allowed(c) for c in chunks]) if allowed is not None else None
+        councils = {self.canonical_council(filters.council)} if filters.council else self.named_councils(question)
+        mask = self._mask(filters, councils, question)
+        if mask is not None and not mask.any():
+            return []
         vector = self.store.embedder.embed([expanded])[0]
-        # With a strict filter, look further down the vector ranking for chunks that pass it.
-        nearest = self.store.nearest(vector, CANDIDATES * (5 if mask is not None else 1))
+        # With a filter, look further down the vector ranking for chunks that pass it.
+        where = {"council": {"$in": sorted(n for c in councils for n in self._stored_names.get(c, ()))}} \
+            if councils else None
+        nearest = self.store.nearest(vector, CANDIDATES * (5 if mask is not None else 1), where)
         dense = [(self.keyword.by_id[cid], sim) for cid, sim in nearest
                  if cid in self.keyword.by_id and (mask is None or mask[self.keyword.by_id[cid]])][:CANDIDATES]
 
@@ -113,41 +153,60 @@ class Retriever:
         results.sort(key=lambda r: -r.score)
         return results[:k]
 
-    def _allowed(self, filters: Filters):
-        if not (filters.council or filters.year or filters.doc_type) and filters.collections is None:
-            return None
-        wanted_council = council_key(filters.council) if filters.council else None
-
-        def allowed(chunk: Chunk) -> bool:
-            if filters.collections is not None and chunk.collection not in filters.collections:
-                return False
-            if wanted_council and council_key(chunk.council or "") != wanted_council:
-                return False
-            if filters.year and filters.year not in chunk.years:
-                return False
-            if filters.doc_type and filters.doc_type.lower() not in (chunk.doc_type.lower(), *chunk.topics):
-                return False
-            return True
-
-        return allowed
+    def _mask(self, filters: Filters, councils: set[str], question: str) -> np.ndarray | None:
+        """Which chunks may be ranked at all: a named council's, in the allowed collections, of the year and
+        kind asked for; files that only describe the collection when the question is about it."""
+        mask = np.ones(len(self.keyword.chunks), dtype=bool)
+        if councils:
+            # A council with no documents here leaves nothing to rank: the answer says so.
+            mask &= np.isin(self.chunk_council, [self._council_ids.get(c, -2) for c in councils])
+        if filters.collections is not None:
+            mask &= np.isin(self.chunk_collection, [self._collection_ids.get(c, -2) for c in filters.collections])
+        if not _ABOUT_SOURCES.search(question):
+            mask &= self.chunk_is_report
+        if filters.year or filters.doc_type:
+            wanted_type = (filters.doc_type or "").lower()
+            mask &= np.array([(not filters.year or filters.year in c.years)
+                              and (not wanted_type or wanted_type in (c.doc_type.lower(), *c.topics))
+                              for c in self.keyword.chunks], dtype=bool)
+        return None if mask.all() else mask
 
     def steering(self, question: str):
-        """A weight per chunk from what the question names: its council, its year, its kind of document."""
-        councils = self.named_councils(question)
+        """A weight per chunk from what the question names: its year or month, its kind of document, and
+        whether it wants the latest report."""
         years = {int(y) for y in YEAR.findall(question)}
+        months = {f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(question)}
         lowered = question.lower()
         kinds = {kind for pattern, kind in KIND_WORDS if re.search(pattern, lowered)}
+        newest = self._newest(self.named_councils(question), kinds) if LATEST.search(question) else None
 
         def weight(chunk: Chunk) -> float:
             w = 1.0
-            if councils:
-                w *= 1.0 if council_key(chunk.council or "") in councils else 0.15
             # A year or a kind of document in a question often names an event, not the document that
             # reports it, so they break ties rather than exclude.
             if years and years & set(chunk.years):
                 w *= YEAR_BOOST
+            if months and months & set(chunk.months):
+                w *= MONTH_BOOST
             if kinds:
                 w *= 1.0 if kinds & {chunk.doc_type, *chunk.topics} else KIND_PENALTY
+            if newest is not None and chunk.source not in newest:
+                w *= OLDER_REPORT_PENALTY
             return w
 
         return weight
+
+    def _newest(self, councils: set[str], kinds: set[str]) -> set[str]:
+        """The sources of the newest report of each council (of the kinds named, if any)."""
+        best: dict[str | None, tuple[str, list[str]]] = {}
+        for source, council, date, doc_type, topics in self.documents:
+            if doc_type in NOT_REPORTS or (councils and council not in councils):
+                continue
+            if kinds and not kinds & {doc_type, *topics}:
+                continue
+            date_so_far, sources = best.get(council, ("", []))
+            if date > date_so_far:
+                best[council] = (date, [source])
+            elif date == date_so_far:
+                sources.append(source)
+        return {source for _, sources in best.values() for source in sources}

@@ -20,11 +20,13 @@ from .retrieve import Filters, Retriever
 from .settings import Settings
 
 log = logging.getLogger("reviewbot.service")
+# Passages an answer is chosen from, and shown as `retrieved`.
+PASSAGES = 8
 
 
 def open_store(settings: Settings) -> Store:
     embedder = make_embedder(settings.embeddings, settings.openai_base_url, settings.openai_api_key,
-                             settings.embedding_model, settings.embedding_precision)
+                             settings.embedding_model, settings.embedding_precision, settings.embedding_retries)
     return Store(connect(settings.data_dir, settings.chroma_host, settings.chroma_port), embedder)
 
 
@@ -50,6 +52,9 @@ class ReviewBot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = open_store(settings)
+        # The model loads while the keyword index does: most of a cold start is importing torch.
+        self._warming = threading.Thread(target=self._load_model, name="reviewbot-model", daemon=True)
+        self._warming.start()
         self._keyword_dir = keyword_dir(settings, self.store)
         self.retriever = Retriever(self.store, refresh_keyword_index(self.store, self._keyword_dir))
         self.llm = make_llm(settings)
@@ -86,6 +91,16 @@ class ReviewBot:
         thread.start()
         return thread
 
+    def _load_model(self) -> None:
+        try:
+            self.store.embedder.embed(["warm up"])
+        except Exception as exc:  # an embedding service down at start is reported at the first question too
+            log.warning("could not warm up the embedding model: %s", exc)
+
+    def warm_up(self) -> None:
+        """Wait for the embedding model, so that a bot's first question is answered as fast as its next."""
+        self._warming.join()
+
     def stop_refreshing(self) -> None:
         self._stop_refreshing.set()
 
@@ -111,10 +126,13 @@ class ReviewBot:
     def ask(self, question: str, filters: Filters | None = None) -> Answer:
         started = time.perf_counter()
         retriever = self.retriever
-        retrieved = retriever.retrieve(question, filters)
+        # The model is given as many passages as fit its budget; the extractive answer reads the first few.
+        wanted = PASSAGES if self.llm is None else max(PASSAGES, -(-self.settings.llm_source_tokens // 100))
+        retrieved = retriever.retrieve(question, filters, wanted)
         retrieved_at = time.perf_counter()
-        answer = extract(question, retrieved, retriever.keyword, retriever.named_councils(question),
-                         retriever.steering(question))
+        named = retriever.councils_in(question)
+        answer = extract(question, retrieved[:PASSAGES], retriever.keyword, retriever.named_councils(question),
+                         retriever.steering(question), [c for c in named if c not in retriever.indexed_councils])
         if self.llm is not None:
             # The extractive answer is the fallback for anything the model's answer can't stand behind.
             answer = llm_answer(question, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,

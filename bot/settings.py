@@ -1,76 +1,125 @@
-"""Every setting reviewbot reads, from the environment and `.env`, in one place."""
+"""Every setting reviewbot reads, from the environment and `.env`, in one place (pydantic-settings).
+
+A value that can't be used stops the program with one line that names the setting and what it accepts."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from dotenv import dotenv_values
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting has a value reviewbot can't use; the message names it and what it accepts."""
 
 
 def environment(env_file: str | Path | None = ".env") -> dict[str, str]:
     """The process environment over the values in `.env` (the process wins, as python-dotenv does).
-    Settings are read from this; so is the Teams SDK's own configuration."""
+    The Teams SDK reads its own configuration from this."""
     file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
     return {**{k: v for k, v in file_values.items() if v is not None}, **os.environ}
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    chroma_host: str | None
-    chroma_port: int
-    embeddings: str  # "minilm" (offline default) or "openai"
-    embedding_model: str
-    embedding_precision: str  # MiniLM's: "auto" (bfloat16 where the CPU has it), "float32" or "bfloat16"
-    llm: str  # "none", "openai" or "azure"
-    llm_model: str
-    openai_base_url: str | None
-    openai_api_key: str | None
-    slack_bot_token: str | None
-    slack_signing_secret: str | None
-    slack_app_token: str | None
-    slack_api_url: str | None
-    llm_timeout: float  # seconds for one call to the model
-    llm_retries: int
-    llm_context_window: int
-    llm_source_tokens: int  # how much retrieved text the model is given
-    azure_endpoint: str | None
-    azure_deployment: str | None
-    azure_api_key: str | None
-    azure_api_version: str
-    slack_answer_bots: bool  # answer messages from other bots too
-    access_file: Path  # which Slack channels may see which document collections
-    index_refresh_seconds: float  # how often a running bot looks for documents ingested since it started
+def _setting(default, name: str, accepts: str):
+    return Field(default, validation_alias=name, description=accepts)
+
+
+class Settings(BaseSettings):
+    # Empty values ('CHROMA_HOST=' as .env.example has it) mean "not set".
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore",
+                                      validate_default=True)
+
+    data_dir: Path = _setting(Path("./data"), "REVIEWBOT_DATA_DIR", "a folder")
+    chroma_host: str | None = _setting(None, "CHROMA_HOST", "a host name; empty for the embedded store")
+    chroma_port: int = _setting(8000, "CHROMA_PORT", "a port number (1-65535)")
+    embeddings: Literal["minilm", "openai"] = _setting("minilm", "REVIEWBOT_EMBEDDINGS", "minilm or openai")
+    embedding_model: str = _setting("text-embedding-3-small", "REVIEWBOT_EMBEDDING_MODEL", "a model name")
+    embedding_retries: int = _setting(2, "REVIEWBOT_EMBEDDING_RETRIES", "a whole number, 0 or more")
+    # MiniLM's: "auto" (bfloat16 where the CPU has it), "float32" or "bfloat16"
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = _setting(
+        "auto", "REVIEWBOT_EMBEDDING_PRECISION", "auto, float32 or bfloat16")
+    llm: Literal["none", "openai", "azure"] = _setting("none", "REVIEWBOT_LLM", "none, openai or azure")
+    llm_model: str = _setting("gpt-4o-mini", "REVIEWBOT_LLM_MODEL", "a model name")
+    openai_base_url: str | None = _setting(None, "OPENAI_BASE_URL", "a URL")
+    openai_api_key: str | None = _setting(None, "OPENAI_API_KEY", "a key")
+    slack_bot_token: str | None = _setting(None, "SLACK_BOT_TOKEN", "a token (xoxb-...)")
+    slack_signing_secret: str | None = _setting(None, "SLACK_SIGNING_SECRET", "the app's signing secret")
+    slack_app_token: str | None = _setting(None, "SLACK_APP_TOKEN", "an app-level token (xapp-...)")
+    slack_api_url: str | None = _setting(None, "SLACK_API_URL", "a URL")
+    llm_timeout: float = _setting(30.0, "REVIEWBOT_LLM_TIMEOUT", "seconds, more than 0")
+    llm_retries: int = _setting(2, "REVIEWBOT_LLM_RETRIES", "a whole number, 0 or more")
+    llm_context_window: int = _setting(8192, "REVIEWBOT_LLM_CONTEXT_WINDOW", "a number of tokens")
+    # How much retrieved text the model is given
+    llm_source_tokens: int = _setting(2500, "REVIEWBOT_LLM_SOURCE_TOKENS", "a number of tokens, 200 or more")
+    azure_endpoint: str | None = _setting(None, "AZURE_OPENAI_ENDPOINT", "a URL")
+    azure_deployment: str | None = _setting(None, "AZURE_OPENAI_DEPLOYMENT", "a deployment name")
+    azure_api_key: str | None = _setting(None, "AZURE_OPENAI_API_KEY", "a key")
+    azure_api_version: str = _setting("2024-10-21", "OPENAI_API_VERSION", "an API version")
+    slack_answer_bots: bool = _setting(False, "REVIEWBOT_SLACK_ANSWER_BOTS", "1 or 0 (true or false)")
+    # Which Slack channels / Teams channels may see which document collections; default DATA_DIR/access.toml
+    access_file: Path | None = _setting(None, "REVIEWBOT_ACCESS_FILE", "a file")
+    index_refresh_seconds: float = _setting(60.0, "REVIEWBOT_INDEX_REFRESH_SECONDS", "seconds, more than 0")
+
+    @field_validator("embeddings", "embedding_precision", "llm", mode="before")
+    @classmethod
+    def _lower_case(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("chroma_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("llm_timeout", "index_refresh_seconds")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be more than 0")
+        return value
+
+    @field_validator("llm_retries", "embedding_retries")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("must be 0 or more")
+        return value
+
+    @field_validator("llm_source_tokens")
+    @classmethod
+    def _room_for_a_source(cls, value: int) -> int:
+        if value < 200:  # one chunk is up to 200 word pieces
+            raise ValueError("too small for one source")
+        return value
+
+    @model_validator(mode="after")
+    def _access_file_in_data_dir(self) -> "Settings":
+        if self.access_file is None:
+            self.access_file = self.data_dir / "access.toml"
+        return self
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env") -> "Settings":
-        env = environment(env_file)
-        return cls(
-            data_dir=Path(env.get("REVIEWBOT_DATA_DIR") or "./data"),
-            chroma_host=env.get("CHROMA_HOST") or None,
-            chroma_port=int(env.get("CHROMA_PORT") or 8000),
-            embeddings=(env.get("REVIEWBOT_EMBEDDINGS") or "minilm").lower(),
-            embedding_model=env.get("REVIEWBOT_EMBEDDING_MODEL") or "text-embedding-3-small",
-            embedding_precision=(env.get("REVIEWBOT_EMBEDDING_PRECISION") or "auto").lower(),
-            llm=(env.get("REVIEWBOT_LLM") or "none").lower(),
-            llm_model=env.get("REVIEWBOT_LLM_MODEL") or "gpt-4o-mini",
-            openai_base_url=env.get("OPENAI_BASE_URL") or None,
-            openai_api_key=env.get("OPENAI_API_KEY") or None,
-            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
-            slack_api_url=env.get("SLACK_API_URL") or None,
-            llm_timeout=float(env.get("REVIEWBOT_LLM_TIMEOUT") or 30),
-            llm_retries=int(env.get("REVIEWBOT_LLM_RETRIES") or 2),
-            llm_context_window=int(env.get("REVIEWBOT_LLM_CONTEXT_WINDOW") or 8192),
-            llm_source_tokens=int(env.get("REVIEWBOT_LLM_SOURCE_TOKENS") or 2500),
-            azure_endpoint=env.get("AZURE_OPENAI_ENDPOINT") or None,
-            azure_deployment=env.get("AZURE_OPENAI_DEPLOYMENT") or None,
-            azure_api_key=env.get("AZURE_OPENAI_API_KEY") or env.get("OPENAI_API_KEY") or None,
-            azure_api_version=env.get("OPENAI_API_VERSION") or "2024-10-21",
-            slack_answer_bots=(env.get("REVIEWBOT_SLACK_ANSWER_BOTS") or "").lower() in ("1", "true", "yes"),
-            access_file=Path(env.get("REVIEWBOT_ACCESS_FILE")
-                             or Path(env.get("REVIEWBOT_DATA_DIR") or "./data") / "access.toml"),
-            index_refresh_seconds=float(env.get("REVIEWBOT_INDEX_REFRESH_SECONDS") or 60),
-        )
+        """The settings from the environment over `env_file`; SettingsError names any value that can't be used."""
+        try:
+            return cls(_env_file=env_file if env_file and Path(env_file).is_file() else None)
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
+
+    def with_changes(self, **changes) -> "Settings":
+        return self.model_copy(update=changes)
+
+
+def _explain(error: ValidationError) -> str:
+    """'CHROMA_PORT=abc: not accepted; use a port number (1-65535)', one setting a line."""
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else "?"
+        field = next((f for f in Settings.model_fields.values() if f.validation_alias == name), None)
+        accepts = field.description if field is not None else "another value"
+        lines.append(f"{name}={problem.get('input')!s}: not accepted; use {accepts}")
+    return "\n".join(lines)

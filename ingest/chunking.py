@@ -52,6 +52,7 @@ def chunk_document(document: Document, key: str, count_tokens: Callable[[str], i
                 id=f"{key}:{len(chunks)}", source=document.source, text="\n".join(lines), page=first.page,
                 section=SECTION_SEPARATOR.join(section), title=document.title, council=document.council,
                 date=document.date, doc_type=document.doc_type, years=document.years, topics=document.topics,
+                months=document.months,
             ))
             lines, first, size = [], None, 0
 

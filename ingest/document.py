@@ -38,6 +38,10 @@ class Document:
     blocks: list[Block]
     pages: int | None = None
     topics: tuple[str, ...] = ()  # e.g. ("peer review",), for steering questions
+    published: str | None = None  # ISO date
+    inspection_start: str | None = None
+    inspection_end: str | None = None
+    months: tuple[str, ...] = ()  # 'YYYY-MM' of publication and of each month of the inspection
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Chunk:
     doc_type: str
     years: tuple[int, ...] = ()
     topics: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
     collection: str = DEFAULT_COLLECTION  # who may see it: see bot/access.py
     units: list[str] = field(default_factory=list)  # the sentences, bullets or rows the text is made of
 

@@ -4,10 +4,12 @@ It is derived from the store and rebuilt whenever the set of indexed documents c
 which set it was built from."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
+import shutil
 import threading
 from dataclasses import asdict
 from functools import lru_cache
@@ -49,48 +51,51 @@ def boilerplate_text(text: str) -> str:
 
 
 class KeywordIndex:
-    def __init__(self, chunks: list[Chunk], stamp: str, acronyms: dict[str, str] | None = None) -> None:
-        import bm25s
+    """BM25 over chunks (with their context header) and over single sentences, with the chunks it searches.
+    Built once per set of documents and saved; bots load the saved copy, its score matrices memory-mapped."""
 
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    def __init__(self, chunks: list[Chunk], stamp: str, acronyms: dict[str, str], bm25, unit_bm25,
+                 unit_chunk: np.ndarray, boilerplate: np.ndarray) -> None:
         self.chunks = chunks
         self.stamp = stamp
-        self.acronyms = acronyms if acronyms is not None else {
-            **learn_acronyms(c.text for c in chunks), **builtin_glossary()}
+        self.acronyms = acronyms
+        self.bm25 = bm25
+        self.unit_bm25 = unit_bm25
+        self.unit_chunk_array = unit_chunk
+        # Sentences are stored chunk by chunk, so each chunk's best one is a max over a run of them.
+        self._unit_runs = np.flatnonzero(np.r_[True, unit_chunk[1:] != unit_chunk[:-1]]) if len(unit_chunk) else unit_chunk
+        self._unit_owners = unit_chunk[self._unit_runs] if len(unit_chunk) else unit_chunk
+        self.boilerplate = boilerplate
         self.by_id = {chunk.id: i for i, chunk in enumerate(chunks)}
-        self.bm25 = bm25s.BM25()
+        self._twin_keys = _identical_documents(chunks)
+        self.chunk_source = np.array([chunk.source for chunk in chunks], dtype=object)
+        self._vocab = bm25.vocab_dict if chunks else {}
+        self._indptr = np.asarray(bm25.scores["indptr"]) if chunks else np.zeros(1, dtype=np.int64)
+
+    @classmethod
+    def build(cls, chunks: list[Chunk], stamp: str, acronyms: dict[str, str] | None = None) -> "KeywordIndex":
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own level when it starts
+        acronyms = acronyms if acronyms is not None else {**learn_acronyms(c.text for c in chunks),
+                                                          **builtin_glossary()}
         # What the document is (title, council, kind, year, section) is searched with the text: questions
         # name them ('the Ofsted report on Trafford', 'the letter to staff').
-        tokenized = [tokenize(f"{c.header()}\n{c.text}") for c in chunks]
+        bm25 = bm25s.BM25()
         if chunks:
-            self.bm25.index(tokenized, show_progress=False)
-        self.document_frequency: dict[str, int] = {}
-        # Every word of each document, to tell whether a document mentions a name at all.
-        self.source_tokens: dict[str, set[str]] = {}
-        for chunk, tokens in zip(chunks, tokenized):
-            self.source_tokens.setdefault(chunk.source, set()).update(tokens)
-        for tokens in tokenized:
-            for token in set(tokens):
-                self.document_frequency[token] = self.document_frequency.get(token, 0) + 1
-        self.boilerplate = self._find_boilerplate()
+            bm25.index([tokenize(f"{c.header()}\n{c.text}") for c in chunks], show_progress=False)
         # Sentences too: a question answered by one sentence of a long chunk should find that chunk.
-        self.unit_chunk: list[int] = []
+        unit_chunk: list[int] = []
         unit_tokens: list[list[str]] = []
         for index, chunk in enumerate(chunks):
             for unit in units_of(chunk.text, chunk.headings()):
-                self.unit_chunk.append(index)
+                unit_chunk.append(index)
                 unit_tokens.append(tokenize(unit))
-        self.unit_bm25 = bm25s.BM25()
+        unit_bm25 = bm25s.BM25()
         if unit_tokens:
-            self.unit_bm25.index(unit_tokens, show_progress=False)
-        self.unit_chunk_array = np.array(self.unit_chunk, dtype=np.int64)
-
-    def _find_boilerplate(self) -> np.ndarray:
-        """Chunks whose text recurs in three or more documents: publishers' notices, not findings."""
-        sources: dict[str, set[str]] = {}
-        for chunk in self.chunks:
-            sources.setdefault(boilerplate_text(chunk.text), set()).add(chunk.source)
-        return np.array([len(sources[boilerplate_text(c.text)]) >= 3 for c in self.chunks], dtype=bool)
+            unit_bm25.index(unit_tokens, show_progress=False)
+        return cls(chunks, stamp, acronyms, bm25, unit_bm25, np.array(unit_chunk, dtype=np.int64),
+                   _find_boilerplate(chunks))
 
     def scores(self, query: str) -> np.ndarray:
         if not self.chunks:
@@ -102,41 +107,123 @@ class KeywordIndex:
         """Per chunk, the keyword score of its best-matching sentence."""
         best = np.zeros(len(self.chunks))
         tokens = tokenize(query)
-        if not self.unit_chunk or not tokens:
+        if not len(self.unit_chunk_array) or not tokens:
             return best
-        np.maximum.at(best, self.unit_chunk_array, self.unit_bm25.get_scores(tokens))
+        best[self._unit_owners] = np.maximum.reduceat(self.unit_bm25.get_scores(tokens), self._unit_runs)
         return best
+
+    def _column(self, token: str) -> slice | None:
+        index = self._vocab.get(token)
+        if index is None or not token:
+            return None
+        return slice(int(self._indptr[index]), int(self._indptr[index + 1]))
+
+    def document_frequency(self, token: str) -> int:
+        """How many chunks hold the (stemmed) word."""
+        column = self._column(token)
+        return 0 if column is None else column.stop - column.start
 
     def idf(self, token: str) -> float:
         """How rare a (stemmed) word is across chunks; unknown words are the rarest."""
         n = len(self.chunks)
-        df = self.document_frequency.get(token, 0)
+        df = self.document_frequency(token)
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def known(self, token: str) -> bool:
-        return token in self.document_frequency
+        return self.document_frequency(token) > 0
+
+    def sources_with(self, token: str) -> set[str]:
+        """The documents that hold the (stemmed) word anywhere, their headers included."""
+        column = self._column(token)
+        if column is None:
+            return set()
+        return set(self.chunk_source[np.asarray(self.bm25.scores["indices"][column])])
+
+    def twins(self, chunk: Chunk) -> list[Chunk]:
+        """The same chunk in each other document whose text is identical to this one's (the same file kept
+        in two places)."""
+        key, number = chunk.id.rsplit(":", 1)
+        return [self.chunks[self.by_id[f"{twin}:{number}"]] for twin in self._twin_keys.get(key, ())
+                if f"{twin}:{number}" in self.by_id]
 
     def save(self, folder: Path) -> None:
+        """Into a folder of its own, then made current by renaming a pointer file: replicas sharing the data
+        folder may save at once, and a reader never sees half an index."""
         folder.mkdir(parents=True, exist_ok=True)
-        # Replicas sharing the data folder may save at once: each writes its own file, then renames.
-        tmp = folder / f"chunks.json.{os.getpid()}.{threading.get_ident()}.tmp"
-        tmp.write_text(json.dumps({"stamp": self.stamp, "acronyms": self.acronyms,
-                                   "chunks": [asdict(c) for c in self.chunks]}), encoding="utf-8")
-        tmp.replace(folder / "chunks.json")
+        target = folder / f"index-{self.stamp[:16]}-{os.getpid()}-{threading.get_ident()}"
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        (target / "chunks.json").write_text(json.dumps({"stamp": self.stamp, "acronyms": self.acronyms,
+                                                        "chunks": [asdict(c) for c in self.chunks]}),
+                                            encoding="utf-8")
+        if self.chunks:
+            self.bm25.save(target / "chunks-bm25", show_progress=False)
+        if len(self.unit_chunk_array):
+            self.unit_bm25.save(target / "sentences-bm25", show_progress=False)
+        np.save(target / "unit_chunk.npy", self.unit_chunk_array)
+        np.save(target / "boilerplate.npy", self.boilerplate)
+        pointer = folder / f"current.{os.getpid()}.{threading.get_ident()}.tmp"
+        pointer.write_text(json.dumps({"stamp": self.stamp, "folder": target.name}), encoding="utf-8")
+        pointer.replace(folder / "current.json")
+        _remove_old_copies(folder, keep=target.name)
 
     @staticmethod
     def saved_stamp(folder: Path) -> str | None:
-        """Which set of documents the saved index was built from, without building it."""
-        try:
-            return json.loads((folder / "chunks.json").read_text(encoding="utf-8"))["stamp"]
-        except (OSError, ValueError, KeyError):
-            return None
+        """Which set of documents the saved index was built from, without loading it."""
+        pointer = _pointer(folder)
+        return pointer["stamp"] if pointer else None
 
     @classmethod
     def load(cls, folder: Path) -> "KeywordIndex | None":
-        try:
-            data = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        import bm25s
+
+        pointer = _pointer(folder)
+        if pointer is None:
             return None
-        chunks = [Chunk(**{**c, "years": tuple(c["years"]), "topics": tuple(c["topics"])}) for c in data["chunks"]]
-        return cls(chunks, data["stamp"], data["acronyms"])
+        where = folder / pointer["folder"]
+        try:
+            data = json.loads((where / "chunks.json").read_text(encoding="utf-8"))
+            chunks = [Chunk(**{**c, "years": tuple(c["years"]), "topics": tuple(c["topics"]),
+                               "months": tuple(c.get("months", ()))}) for c in data["chunks"]]
+            unit_chunk = np.load(where / "unit_chunk.npy")
+            quiet = {"mmap": True, "show_progress": False}
+            bm25 = bm25s.BM25.load(where / "chunks-bm25", **quiet) if chunks else bm25s.BM25()
+            unit_bm25 = bm25s.BM25.load(where / "sentences-bm25", **quiet) if len(unit_chunk) else bm25s.BM25()
+            return cls(chunks, data["stamp"], data["acronyms"], bm25, unit_bm25, unit_chunk,
+                       np.load(where / "boilerplate.npy"))
+        except (OSError, ValueError, KeyError, TypeError):  # removed or half-written by another process
+            return None
+
+
+def _pointer(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "current.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _remove_old_copies(folder: Path, keep: str) -> None:
+    """Older saved copies, once no pointer names them. A bot still reading one keeps its memory map."""
+    for old in folder.glob("index-*"):
+        if old.name != keep and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _identical_documents(chunks: list[Chunk]) -> dict[str, list[str]]:
+    """For each document (by key) whose chunks, in order, are another's too: the keys of the others."""
+    digests: dict = {}
+    for chunk in chunks:
+        digests.setdefault(chunk.id.rsplit(":", 1)[0], hashlib.sha1()).update(chunk.text.encode() + b"\0")
+    groups: dict[str, list[str]] = {}
+    for key, digest in digests.items():
+        groups.setdefault(digest.hexdigest(), []).append(key)
+    return {key: [other for other in group if other != key] for group in groups.values() if len(group) > 1
+            for key in group}
+
+
+def _find_boilerplate(chunks: list[Chunk]) -> np.ndarray:
+    """Chunks whose text recurs in three or more documents: publishers' notices, not findings."""
+    sources: dict[str, set[str]] = {}
+    for chunk in chunks:
+        sources.setdefault(boilerplate_text(chunk.text), set()).add(chunk.source)
+    return np.array([len(sources[boilerplate_text(c.text)]) >= 3 for c in chunks], dtype=bool)

@@ -17,17 +17,28 @@ def read_document(path: Path, source: str) -> Document:
     blocks = to_blocks(lines)
     text = "\n".join(block.text for block in blocks)
     headings = [block.text for block in blocks if block.kind == "heading"]
-    title = metadata.infer_title(source, extracted.title, headings)
+    title = metadata.infer_title(source, extracted.title, headings, text)
+    not_a_report = metadata.not_a_report(source)
+    if not_a_report:
+        # An index of sources names councils and dates without being about any of them.
+        return Document(source=source, title=title, council=None, date=None, years=(), doc_type=not_a_report,
+                        blocks=blocks, pages=extracted.pages)
     doc_date = metadata.infer_date(source, text)
     doc_type = metadata.infer_doc_type(source, title, text)
+    published = metadata.publication_date(source, text)
+    start, end = metadata.inspection_dates(text)
     return Document(
         source=source,
         title=title,
         council=metadata.infer_council(source, f"{title}\n{text}"),
         date=doc_date,
-        years=metadata.infer_years(source, doc_date, text),
+        years=metadata.infer_years(source, doc_date, text, start, end),
         doc_type=doc_type,
         topics=metadata.infer_topics(source, doc_type, title, text),
         blocks=blocks,
         pages=extracted.pages,
+        published=published,
+        inspection_start=start,
+        inspection_end=end,
+        months=metadata.months_covered(published, start=start, end=end),
     )

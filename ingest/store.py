@@ -40,6 +40,10 @@ class DocumentRecord:
     indexed_at: str
     version: int = 0  # of the ingestion code; a document read by older code is read again
     collection: str = DEFAULT_COLLECTION
+    published: str | None = None
+    inspection_start: str | None = None
+    inspection_end: str | None = None
+    months: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -114,6 +118,7 @@ class Store:
                 data = json.loads(meta["record"])
                 data["years"] = tuple(data["years"])
                 data["topics"] = tuple(data["topics"])
+                data["months"] = tuple(data.get("months", ()))
                 records[key] = DocumentRecord(**data)
         return records
 
@@ -158,6 +163,10 @@ class Store:
 
     def orphan_ids(self, manifest: dict[str, DocumentRecord]) -> list[str]:
         """Chunks left by a run that was killed: no manifest record vouches for them."""
+        # A document's chunks are all written before its record and removed after it, so a store holding
+        # exactly the chunks its records count holds no orphans: no need to read every chunk's metadata.
+        if self.chunks.count() == sum(record.chunks for record in manifest.values()):
+            return []
         orphans = []
         for ids, metadatas in self._pages(self.chunks, ["metadatas"]):
             for chunk_id, meta in zip(ids, metadatas):
@@ -192,5 +201,5 @@ def _chunk_from(chunk_id: str, text: str, meta: dict, record: DocumentRecord) ->
     return Chunk(
         id=chunk_id, source=meta["source"], text=text, page=meta["page"] or None, section=meta["section"],
         title=meta["title"], council=meta["council"] or None, date=meta["date"] or None, doc_type=meta["doc_type"],
-        years=record.years, topics=record.topics, collection=record.collection,
+        years=record.years, topics=record.topics, months=record.months, collection=record.collection,
     )

@@ -1,7 +1,6 @@
 """Shared fixtures: real documents from ../shared, a real embedded Chroma, the real MiniLM model."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
@@ -45,7 +44,7 @@ def settings_for(data_dir: Path, **changes):
     from bot.settings import Settings
 
     base = Settings.from_env(env_file=None)
-    return dataclasses.replace(base, **{"data_dir": data_dir, "chroma_host": None, "embeddings": "minilm", **changes})
+    return base.with_changes(**{"data_dir": data_dir, "chroma_host": None, "embeddings": "minilm", **changes})
 
 
 class JSONHandler(BaseHTTPRequestHandler):
@@ -129,9 +128,18 @@ def indexed(tmp_path_factory, subset_dir):
     return ReviewBot(settings)
 
 
-def run_cli(args, env_extra=None, input_text=None, timeout=300):
+def run_cli(args, env_extra=None, input_text=None):
+    """`reviewbot ARGS` run in this process with click's CliRunner: its exit status and what it printed, as a
+    subprocess would give them (an uncaught exception prints its traceback, status 1)."""
     import subprocess
+    import traceback
 
-    env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, input=input_text,
-                          capture_output=True, text=True, timeout=timeout)
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], input=input_text, env=env_extra)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, stderr)

@@ -4,10 +4,14 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 from bot.settings import Settings
+from ingest.embeddings import EmbeddingError, OpenAIEmbedder
 
 from .conftest import EXAMPLES, JSONHandler, free_port, run_cli
 
@@ -78,3 +82,47 @@ def test_settings_come_from_dotenv_and_the_environment_wins(tmp_path, monkeypatc
     assert settings.chroma_host == "chroma.internal"
     assert settings.chroma_port == 8100
     assert settings.llm == "none"
+
+
+def test_a_bad_setting_is_one_line_naming_it_and_what_it_accepts(tmp_path):
+    env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "data"), "CHROMA_PORT": "abc", "REVIEWBOT_LLM": "gpt"}
+    result = run_cli(["status"], env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == ["reviewbot: CHROMA_PORT=abc: not accepted; use a port number (1-65535)",
+                                          "reviewbot: REVIEWBOT_LLM=gpt: not accepted; use none, openai or azure"]
+    # Empty values, as .env.example leaves them, mean "not set"; case doesn't matter where it can't.
+    env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "data"), "CHROMA_PORT": "", "CHROMA_HOST": "", "REVIEWBOT_LLM": "None"}
+    assert run_cli(["status"], env).returncode == 0
+
+
+class FlakyEmbeddings(FakeEmbeddings):
+    """Fails the first requests as a busy service does: a 503, then a reply too slow for the client."""
+
+    failures: list = []
+
+    def do_POST(self):
+        if FlakyEmbeddings.failures:
+            failure = FlakyEmbeddings.failures.pop(0)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            if failure == "slow":
+                time.sleep(1.5)
+            self.send_response(503 if failure == "503" else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        super().do_POST()
+
+
+def test_embedding_service_timeouts_and_server_errors_are_retried():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyEmbeddings)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        embedder = OpenAIEmbedder(f"http://127.0.0.1:{server.server_port}/v1", None, "test-embed", timeout=0.5,
+                                  retries=2, backoff=0.01)
+        FlakyEmbeddings.failures = ["503", "slow"]
+        assert len(embedder.embed(["caseloads are high"])[0]) == 64
+        FlakyEmbeddings.failures = ["503", "503", "503"]
+        with pytest.raises(EmbeddingError, match="503"):
+            embedder.embed(["caseloads are high"])
+    finally:
+        server.shutdown()

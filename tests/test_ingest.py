@@ -142,3 +142,30 @@ def test_weights_are_checked_before_loading(tmp_path):
     fake.write_bytes(b"not the model")
     with pytest.raises(EmbeddingError, match="refusing to load"):
         verify_weights(fake)
+
+
+class ThreadRecordingEmbedder(CountingEmbedder):
+    """The real MiniLM embedder, recording how many cores each slice was given."""
+
+    def __init__(self, inner):
+        super().__init__(inner)
+        self.threads: list[int] = []
+
+    def use_threads(self, threads: int) -> None:
+        self.threads.append(threads)
+        self.inner.use_threads(threads)
+
+
+def test_embedding_lends_a_core_to_the_reader_only_while_it_reads(tmp_path):
+    """EMBED_SLICE texts at a time, on every core but one while the PDF reader is busy, on all otherwise;
+    the vectors come back in the texts' order, the same as embedding them in one go."""
+    from ingest.embeddings import MiniLMEmbedder
+    from ingest.pipeline import CORES, EMBED_SLICE, embed_sharing_cores
+
+    embedder = ThreadRecordingEmbedder(MiniLMEmbedder())
+    texts = [f"Caseloads in team {n} were {'high ' * (n % 7)}at the time of the review." for n in range(2 * EMBED_SLICE + 5)]
+    reader_busy = iter([True, False, True])
+    vectors = embed_sharing_cores(embedder, texts, lambda: next(reader_busy))
+    assert embedder.threads == [max(1, CORES - 1), CORES, max(1, CORES - 1), CORES]
+    plain = embedder.inner.embed(texts)
+    assert all(abs(a - b) < 1e-3 for v, w in zip(vectors, plain) for a, b in zip(v, w))

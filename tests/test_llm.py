@@ -3,6 +3,9 @@ uncited sentences, planted instructions, errors and timeouts are each caught."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -11,7 +14,7 @@ from bot.evaluate import run_eval
 from bot.service import ReviewBot, keyword_dir, open_store
 from ingest.pipeline import ingest
 
-from .conftest import EXAMPLES, settings_for
+from .conftest import EXAMPLES, ROOT, settings_for
 from .fake_openai import FakeOpenAI, source_with, sources_in, user_prompt
 
 PLANTED = """# Northbridge 2024 staffing note
@@ -194,7 +197,7 @@ def test_follow_ups_are_condensed_by_the_model(llm_bot, fake):
 
     fake.script = lambda messages: ("status", 500)
     fallback = llm_bot.standalone("and what about supervision?", earlier)
-    assert fallback.startswith("and what about supervision?") and "northbridge" in fallback
+    assert fallback.startswith("and what about supervision?") and "northbridge" in fallback.lower()
 
 
 def test_azure_variant(index_dir, fake):
@@ -217,3 +220,41 @@ def test_eval_reports_citation_precision_and_recall(llm_bot, fake, tmp_path):
     assert summary["mode"] == "llm"
     assert summary["citation_recall"] == 0.5 and summary["citation_precision"] == 1.0
     assert summary["recall_at_5"] == 1.0 and summary["cited"] == 1.0
+
+
+def test_the_source_budget_sets_how_much_the_model_reads(index_dir, fake):
+    """REVIEWBOT_LLM_SOURCE_TOKENS reaches the prompt: a small budget gives the model one or two passages, a
+    large one more passages than the extractive answer reads."""
+    fake.script = citing_the_findings("The lead peer was Dana Whitlock [{n}].")
+    given = {}
+    for budget in (200, 6000):
+        fake.requests.clear()
+        settings = settings_for(index_dir, llm="openai", openai_base_url=fake.url, openai_api_key="sk-test",
+                                llm_model="test-model", llm_source_tokens=budget)
+        bot = ReviewBot(settings)
+        bot.ask(QUESTION)
+        given[budget] = list(sources_in(fake.requests[0]["messages"]).values())
+    tokens = sum(bot.store.embedder.count_tokens(text) for text in given[200])
+    assert tokens <= 200 < tokens + 200  # as much as fits, and no more
+    assert len(given[200]) < 8 < len(given[6000])
+
+
+def test_a_plain_install_answers_in_llm_mode(index_dir, fake, tmp_path):
+    """`pip install .` (not editable) carries prompts/ with it: the installed copy, run away from the source
+    tree, writes its prompts from its own files."""
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+                    "--no-build-isolation", "--target", str(site), str(ROOT)], check=True, capture_output=True)
+    installed = site / "reviewbot_prompts" / "system.txt"
+    assert installed.is_file()
+    fake.requests.clear()
+    fake.script = citing_the_findings("The lead peer was Dana Whitlock [{n}].")
+    env = {**os.environ, "PYTHONPATH": str(site), "REVIEWBOT_DATA_DIR": str(index_dir), "REVIEWBOT_LLM": "openai",
+           "OPENAI_BASE_URL": fake.url, "OPENAI_API_KEY": "sk-test", "REVIEWBOT_LLM_MODEL": "test-model"}
+    result = subprocess.run([sys.executable, "-c", "import bot, os; from bot.cli import main; "
+                             "assert bot.__file__.startswith(os.environ['PYTHONPATH']), bot.__file__; main()",
+                             "ask", "--json", QUESTION], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer = json.loads(result.stdout)
+    assert answer["mode"] == "llm" and "Dana Whitlock" in answer["answer"]
+    assert fake.requests[0]["messages"][0]["content"] == installed.read_text(encoding="utf-8").strip()

@@ -1,0 +1,1 @@
+"""The prompt files, shipped with the package as `reviewbot_prompts` (see pyproject.toml)."""
