@@ -11,7 +11,7 @@ from ingest.metadata import MONTHS
 from ingest.sentences import lines_and_units
 
 from .quotes import is_verbatim
-from .retrieve import YEAR, Retrieved
+from .retrieve import LATEST, YEAR, Retrieved
 
 MAX_QUOTES = 3
 MAX_LIST_ITEMS = 6
@@ -79,7 +79,8 @@ def _steering_words(question: str, council_keys: set[str]) -> set[str]:
     them. Kinds of document ('review', 'peer') stay: 'lead peer' is asked about, not steered by."""
     words = set(tokenize(" ".join(council_keys))) | set(tokenize(" ".join(MONTHS)))
     words |= set(YEAR.findall(question))
-    for match in _DOCUMENT_WORDS.finditer(question):
+    # 'the latest inspection': recency picks the report, the answer needn't say "latest".
+    for match in [*_DOCUMENT_WORDS.finditer(question), *LATEST.finditer(question)]:
         words |= set(tokenize(match.group(0)))
     return words
 

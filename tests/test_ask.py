@@ -44,6 +44,17 @@ def test_council_and_year_steer_to_the_right_report(indexed):
     assert answer.retrieved[0]["source"] == "ofsted/ofsted_worcestershire_14-july-2023.pdf"
 
 
+@pytest.mark.parametrize("question", [
+    "What did the latest inspection of Worcestershire say about care leavers?",
+    "What did Worcestershire's most recent inspection find for care leavers?",
+])
+def test_latest_picks_the_newest_report_and_is_not_a_word_the_answer_needs(indexed, question):
+    answer = indexed.ask(question)
+    assert not answer.abstained
+    assert {c.source for c in answer.citations} == {"ofsted/ofsted_worcestershire_14-july-2023.pdf"}
+    assert all("care leaver" in c.quote.lower() for c in answer.citations)
+
+
 def test_explicit_filters_restrict_the_documents(indexed):
     answer = indexed.ask("What was the overall effectiveness judgement?", Filters(council="Trafford"))
     assert {r["source"] for r in answer.retrieved} == {"ofsted/ofsted_trafford_08-may-2019.pdf"}
