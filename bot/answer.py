@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from ingest.acronyms import acronyms_in, full_forms_in
 from ingest.document import Chunk
 from ingest.keyword import KeywordIndex, tokenize
 from ingest.metadata import MONTHS
@@ -225,18 +226,15 @@ def _list_after(lead_in: _Candidate) -> list[_Candidate]:
 def _synonym_terms(question: str, keyword: KeywordIndex) -> dict[str, list[set[str]]]:
     """For each question word that is an acronym or part of a full form, the words of the other form."""
     synonyms: dict[str, list[set[str]]] = {}
-    lowered = question.lower()
-    for acronym, full in keyword.acronyms.items():
+    used = acronyms_in(question, keyword.acronyms)
+    spelled = [a for a in full_forms_in(question, keyword.acronyms) if a not in used]
+    for acronym, is_used in [*((a, True) for a in used), *((a, False) for a in spelled)]:
         acronym_tokens = set(tokenize(acronym))
-        full_tokens = set(tokenize(full))
+        full_tokens = set(tokenize(keyword.acronyms[acronym]))
         if not acronym_tokens or not full_tokens:
             continue
-        if re.search(rf"\b{re.escape(acronym)}(?:['’]?s)?\b", question):
-            for t in acronym_tokens:
-                synonyms.setdefault(t, []).append(full_tokens)
-        elif full in lowered:
-            for t in full_tokens:
-                synonyms.setdefault(t, []).append(acronym_tokens)
+        for t in acronym_tokens if is_used else full_tokens:
+            synonyms.setdefault(t, []).append(full_tokens if is_used else acronym_tokens)
     return synonyms
 
 

@@ -128,7 +128,7 @@ class Retriever:
         # With a filter, look further down the vector ranking for chunks that pass it.
         where = {"council": {"$in": sorted(n for c in councils for n in self._stored_names.get(c, ()))}} \
             if councils else None
-        nearest = self.store.nearest(vector, CANDIDATES * (5 if mask is not None else 1), where)
+        nearest = self.store.nearest(vector, min(len(chunks), CANDIDATES * (5 if mask is not None else 1)), where)
         dense = [(self.keyword.by_id[cid], sim) for cid, sim in nearest
                  if cid in self.keyword.by_id and (mask is None or mask[self.keyword.by_id[cid]])][:CANDIDATES]
 

@@ -38,13 +38,26 @@ def learn_acronyms(texts) -> dict[str, str]:
     return found
 
 
+def acronyms_in(question: str, glossary: dict[str, str]) -> list[str]:
+    """The glossary's acronyms the question uses, as written ('CSE', 'NQSW's')."""
+    words = re.findall(r"[A-Za-z][\w&-]*", question)
+    found = []
+    for word in words:
+        for form in (word, re.sub(r"['’]?s$", "", word)):
+            if form in glossary and form not in found:
+                found.append(form)
+                break
+    return found
+
+
+def full_forms_in(question: str, glossary: dict[str, str]) -> list[str]:
+    """The acronyms whose full form (of two words or more) the question spells out."""
+    lowered = question.lower()
+    return [acronym for acronym, full in glossary.items() if len(full.split()) >= 2 and full in lowered]
+
+
 def expand_query(question: str, glossary: dict[str, str]) -> str:
     """The question with the other form of each acronym or full form it contains added on."""
-    additions = []
-    lowered = question.lower()
-    for acronym, full in glossary.items():
-        if re.search(rf"\b{re.escape(acronym)}(?:['’]?s)?\b", question):
-            additions.append(full)
-        elif len(full.split()) >= 2 and full in lowered:
-            additions.append(acronym)
+    used = acronyms_in(question, glossary)
+    additions = [glossary[a] for a in used] + [a for a in full_forms_in(question, glossary) if a not in used]
     return question if not additions else f"{question} ({'; '.join(additions)})"

@@ -180,12 +180,11 @@ class Store:
             self.chunks.delete(ids=ids[start:start + 500])
 
     def nearest(self, vector: list[float], n: int, where: dict | None = None) -> list[tuple[str, float]]:
-        """Chunk ids nearest to a vector, with cosine similarity."""
-        count = self.chunks.count()
-        if count == 0:
+        """Chunk ids nearest to a vector, with cosine similarity; `n` no more than the chunks stored (the
+        caller knows how many: counting them here would cost each question a round trip)."""
+        if n <= 0:
             return []
-        result = self.chunks.query(query_embeddings=[vector], n_results=min(n, count), where=where,
-                                   include=["distances"])
+        result = self.chunks.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
         return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
 
