@@ -155,10 +155,12 @@ def steering(bot) -> dict:
         if council and "inspection" in topics and date > newest.get(council, ("", ""))[0]:
             newest[council] = (date, source)
     own = latest = 0
-    for council, (_, source) in sorted(newest.items()):
+    for council, (date, _) in sorted(newest.items()):
         answer = bot.ask(f"What did the latest inspection of {council} say about care leavers?")
         own += all(bot.retriever.canonical_council(r["council"]) == council for r in answer.retrieved[:5])
-        latest += bool(answer.citations) and answer.citations[0].source == source
+        # By council and date: the same report kept in two places counts as the one report it is.
+        first = answer.citations[0] if answer.citations else None
+        latest += bool(first) and first.date == date and bot.retriever.canonical_council(first.council) == council
     return {"councils": len(newest), "top5_all_own_council": round(own / max(1, len(newest)), 3),
             "latest_cited": round(latest / max(1, len(newest)), 3)}
 

@@ -119,8 +119,11 @@ class Retriever:
         chunks = self.keyword.chunks
         if not chunks:
             return []
-        expanded = expand_query(question, self.keyword.acronyms)
         councils = {self.canonical_council(filters.council)} if filters.council else self.named_councils(question)
+        # A named council and 'the latest' pick the documents (the mask, the steering); as search words they
+        # would rank "Children in Leeds…" and "the latest census" above what is asked.
+        expanded = expand_query(self.council_names.without(LATEST.sub(" ", question), councils),
+                                self.keyword.acronyms)
         mask = self._mask(filters, councils, question)
         if mask is not None and not mask.any():
             return []

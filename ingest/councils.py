@@ -122,6 +122,15 @@ class CouncilNames:
                 out.append(council)
         return out
 
+    def without(self, text: str, councils: list[str] | set[str]) -> str:
+        """The text with every name of these councils taken out ('care leavers in North Somerset' →
+        'care leavers in '): once a search is confined to a council, its name only adds noise."""
+        for alias in self._aliases:
+            if alias.council.name in councils:
+                pattern = r"\b" + r"\W+(?:(?:and|&)\W+)?".join(map(re.escape, alias.words)) + r"(?:['’]s)?\b"
+                text = re.sub(pattern, " ", text, flags=re.I)
+        return text
+
     def first(self, text: str, require_capitals: bool = True) -> Council | None:
         found = self.find(text, require_capitals)
         return found[0] if found else None

@@ -146,3 +146,11 @@ def test_inspection_dates_in_the_older_layouts(opening, dates):
     assert inspection_dates(opening) == dates
     if "published" in opening:
         assert publication_date("report.pdf", opening) in ("2016-09-20", "2016-11-25")
+
+
+def test_a_councils_names_leave_the_search_words_once_the_search_is_confined_to_it():
+    names = CouncilNames()
+    assert names.without("What did County Durham's inspection say about care leavers?", {"Durham"}).split() == \
+        ["What", "did", "inspection", "say", "about", "care", "leavers?"]
+    assert "Leeds" not in names.without("How are care leavers in Leeds supported?", {"Leeds"})
+    assert names.without("Care leavers in Telford & Wrekin", {"Telford and Wrekin"}).split() == ["Care", "leavers", "in"]
