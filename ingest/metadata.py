@@ -41,7 +41,7 @@ NOT_A_REPORT = [
     ("index of sources", r"^(sources?|index|references|bibliography|contents|list of sources)$"),
     ("readme", r"^(readme|licen[cs]e|changelog|changes|contributing|notice|copying)$"),
 ]
-# What an inspection report says it is, in its own opening words; first match wins.
+# What an inspection report says it is, in its own opening words; the kind named first in it wins.
 STATED_KINDS = [
     ("joint targeted area inspection", r"joint targeted area inspection"),
     ("focused visit", r"focused visit"),
@@ -95,13 +95,6 @@ def infer_title(source: str, given: str | None, headings: list[str], text: str =
             return heading
     stem = Path(source).stem
     return re.sub(r"[_-]+", " ", stem).strip().capitalize()
-
-
-def _iso(day: str | int, month: str, year: str | int) -> str | None:
-    try:
-        return date(int(year), MONTHS[month.lower()], int(day)).isoformat()
-    except (ValueError, KeyError):
-        return None
 
 
 def _month_number(name: str) -> int | None:
@@ -160,7 +153,7 @@ def publication_date(source: str, text: str) -> str | None:
     if match:
         return _full_date(match.groups())
     named = _DAY_MONTH_YEAR.search(Path(source).stem.replace("_", " "))
-    return _iso(named.group(1), named.group(2), named.group(3)) if named else None
+    return _iso_numbers(int(named.group(3)), MONTHS[named.group(2).lower()], int(named.group(1))) if named else None
 
 
 def months_covered(*dates: str | None, start: str | None = None, end: str | None = None) -> tuple[str, ...]:
