@@ -144,22 +144,6 @@ def _written_as_a_name(text: str, words: list[str], start: int) -> bool:
     return start > 0 or bool(re.match(rf"\W*{re.escape(words[start])}['’]s\b", text))
 
 
-def same_council(a: str | None, b: str | None) -> bool:
-    """Whether two written names mean one council ('Durham' and 'County Durham')."""
-    if not a or not b:
-        return False
-    names = default_names()
-    found_a, found_b = names.first(a, False), names.first(b, False)
-    if found_a and found_b:
-        return found_a.name == found_b.name
-    return _key(a) == _key(b)
-
-
-def region_of(name: str | None) -> str | None:
-    council = default_names().first(name or "", False)
-    return council.region if council else None
-
-
 @lru_cache(maxsize=1)
 def default_names() -> CouncilNames:
     return CouncilNames()
