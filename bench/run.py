@@ -150,19 +150,16 @@ def measure_questions(rounds: int) -> None:
 def steering(bot) -> dict:
     """For every council indexed, 'What did the latest inspection of X say about care leavers?': are the
     first five passages all X's, and is the first citation from X's newest inspection report?"""
-    newest: dict[str, tuple[str, str]] = {}
-    for source, council, date, doc_type, topics in bot.retriever.documents:
-        if council and "inspection" in topics and date > newest.get(council, ("", ""))[0]:
-            newest[council] = (date, source)
+    retriever = bot.retriever
+    councils = sorted({c for _, c, _, _, topics in retriever.documents if c and "inspection" in topics})
     own = latest = 0
-    for council, (date, _) in sorted(newest.items()):
+    for council in councils:
         answer = bot.ask(f"What did the latest inspection of {council} say about care leavers?")
-        own += all(bot.retriever.canonical_council(r["council"]) == council for r in answer.retrieved[:5])
-        # By council and date: the same report kept in two places counts as the one report it is.
-        first = answer.citations[0] if answer.citations else None
-        latest += bool(first) and first.date == date and bot.retriever.canonical_council(first.council) == council
-    return {"councils": len(newest), "top5_all_own_council": round(own / max(1, len(newest)), 3),
-            "latest_cited": round(latest / max(1, len(newest)), 3)}
+        own += all(retriever.canonical_council(r["council"]) == council for r in answer.retrieved[:5])
+        newest = retriever.newest_reports({council}, {"inspection"})  # both places of a report kept twice
+        latest += bool(answer.citations) and answer.citations[0].source in newest
+    return {"councils": len(councils), "top5_all_own_council": round(own / max(1, len(councils)), 3),
+            "latest_cited": round(latest / max(1, len(councils)), 3)}
 
 
 def seconds_until_healthy(args: list[str], port: int, env: dict[str, str]) -> float:

@@ -107,8 +107,9 @@ def _names(question: str) -> list[str]:
     return names
 
 
-def _missing_names(names: list[str], source: str, keyword: KeywordIndex) -> list[str]:
-    return [name for name in names if not all(source in keyword.sources_with(t) for t in tokenize(name))]
+def _sources_naming(names: list[str], keyword: KeywordIndex) -> list[set[str]]:
+    """For each name (with words to search), the documents that hold every word of it."""
+    return [set.intersection(*sets) for name in names if (sets := [keyword.sources_with(t) for t in tokenize(name)])]
 
 
 def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, council_keys: set[str],
@@ -126,6 +127,7 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
         why = f" None of them mentions {', '.join(unknown)}." if unknown else ""
         return _abstain(question, retrieved, nearest, why)
 
+    naming = _sources_naming(names, keyword)
     weights = {t: keyword.idf(t) for t in terms}
     focus = _focus(question, terms)
     if focus:
@@ -136,7 +138,7 @@ def extract(question: str, retrieved: list[Retrieved], keyword: KeywordIndex, co
     for rank, item in enumerate(retrieved[:CHUNKS_READ]):
         chunk = item.chunk
         # A passage about a place or body the question names must come from a document that names it.
-        if _missing_names(names, chunk.source, keyword):
+        if any(chunk.source not in sources for sources in naming):
             continue
         # A word of the section heading counts as a word of each sentence below it: the heading says what
         # they are about ('Judgement Grade', 'Signed').

@@ -181,7 +181,7 @@ class Retriever:
         months = {f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(question)}
         lowered = question.lower()
         kinds = {kind for pattern, kind in KIND_WORDS if re.search(pattern, lowered)}
-        newest = self._newest(self.named_councils(question), kinds) if LATEST.search(question) else None
+        newest = self.newest_reports(self.named_councils(question), kinds) if LATEST.search(question) else None
 
         def weight(chunk: Chunk) -> float:
             w = 1.0
@@ -199,8 +199,9 @@ class Retriever:
 
         return weight
 
-    def _newest(self, councils: set[str], kinds: set[str]) -> set[str]:
-        """The sources of the newest report of each council (of the kinds named, if any)."""
+    def newest_reports(self, councils: set[str], kinds: set[str]) -> set[str]:
+        """The sources of the newest report of each council (of the kinds named, if any); a report kept in two
+        places is both of its sources."""
         best: dict[str | None, tuple[str, list[str]]] = {}
         for source, council, date, doc_type, topics in self.documents:
             if doc_type in NOT_REPORTS or (councils and council not in councils):

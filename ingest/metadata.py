@@ -171,20 +171,15 @@ def months_covered(*dates: str | None, start: str | None = None, end: str | None
 def infer_date(source: str, text: str) -> str | None:
     """The document's own date: its publication date if it has one, else from its file name, else the
     first full date in its opening."""
-    published = publication_date(source, text)
+    published = publication_date(source, text)  # which reads the file name's date too
     if published:
         return published
-    stem = Path(source).stem.replace("_", " ")
-    for haystack in (stem, text[:3000]):
-        match = _DAY_MONTH_YEAR.search(haystack)
-        if match:
-            day, month, year = int(match.group(1)), MONTHS[match.group(2).lower()], int(match.group(3))
-            try:
-                return date(year, month, day).isoformat()
-            except ValueError:
-                continue
-    match = _YEAR.search(stem)
-    return match.group(1) if match else None
+    match = _DAY_MONTH_YEAR.search(text[:3000])
+    found = match and _iso_numbers(int(match.group(3)), MONTHS[match.group(2).lower()], int(match.group(1)))
+    if found:
+        return found
+    year = _YEAR.search(Path(source).stem)
+    return year.group(1) if year else None
 
 
 def infer_years(source: str, doc_date: str | None, text: str, *dates: str | None) -> tuple[int, ...]:

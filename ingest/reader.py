@@ -44,6 +44,7 @@ class FileToRead:
 _busy = None  # in the worker: the flag it raises while it reads
 
 
+# Chunks are measured in MiniLM's word pieces whichever embedder is in use, as both embedders measure them.
 @lru_cache(maxsize=1)
 def _token_counter() -> MiniLMTokenCounter:
     return MiniLMTokenCounter()
