@@ -5,13 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from ingest.acronyms import acronyms_in, full_forms_in
 from ingest.document import Chunk
-from ingest.keyword import KeywordIndex, tokenize
+from ingest.keyword import KeywordIndex
 from ingest.metadata import MONTHS
-from ingest.sentences import lines_and_units
-
-from .quotes import is_verbatim
+from ingest.text import acronyms_in, full_forms_in, is_verbatim, lines_and_units, tokenize
 from .retrieve import LATEST, YEAR, Retrieved
 
 MAX_QUOTES = 3

@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from .quotes import normalise
+from ingest.text import normalise
 
 
 def _norm(text: str) -> str:

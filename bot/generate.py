@@ -11,13 +11,11 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ingest.document import Chunk
-from ingest.keyword import tokenize
-from ingest.sentences import split_sentences, units_of
+from ingest.text import is_verbatim, normalise, split_sentences, tokenize, units_of
 
 from .answer import Answer, Citation, retrieved_view
 from .llm import chat
 from .prompts import Prompts, fill
-from .quotes import is_verbatim, normalise
 from .retrieve import Retrieved
 
 log = logging.getLogger("reviewbot.generate")

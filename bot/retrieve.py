@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.acronyms import expand_query
 from ingest.councils import CouncilNames
 from ingest.document import Chunk
 from ingest.keyword import KeywordIndex
 from ingest.metadata import MONTHS, NOT_A_REPORT
 from ingest.store import Store
+from ingest.text import expand_query
 
 CANDIDATES = 60
 # Measured on the dev set: keyword ranking finds the passage far more often than MiniLM does, so the

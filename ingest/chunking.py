@@ -5,7 +5,7 @@ import hashlib
 from typing import Callable
 
 from .document import SECTION_SEPARATOR, Block, Chunk, Document
-from .sentences import BULLET_PREFIX, split_sentences
+from .text import BULLET_PREFIX, split_sentences
 
 # MiniLM reads 256 word pieces; the chunk's context header takes some of them.
 MAX_CHUNK_TOKENS = 200

@@ -12,38 +12,14 @@ import re
 import shutil
 import threading
 from dataclasses import asdict
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .acronyms import builtin_glossary, learn_acronyms
 from .document import Chunk
-from .sentences import units_of
+from .text import builtin_glossary, learn_acronyms, tokenize, units_of
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-_WORD = re.compile(r"[a-z0-9£]+(?:['’][a-z]+)?")
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    # Question words carry no topic: "what did the review say about X" is about X.
-    return frozenset(STOPWORDS_EN_PLUS) | {"s", "did", "does", "say", "said", "tell", "told", "get", "got", "find", "found"}
-
-
-def tokenize(text: str) -> list[str]:
-    words = [w.replace("’", "'").split("'")[0] for w in _WORD.findall(text.lower())]
-    stop = _stopwords()
-    return _stemmer().stemWords([w for w in words if w and w not in stop])
 
 
 def boilerplate_text(text: str) -> str:

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot.evaluate import original_text
-from bot.quotes import is_verbatim, normalise
+from ingest.text import is_verbatim, normalise
 from bot.retrieve import Filters
 
 from .conftest import CORPUS, SHARED, run_cli

@@ -7,7 +7,7 @@ from ingest.clean import join_wrapped
 from ingest.document import SECTION_SEPARATOR
 from ingest.loaders import UnreadableFile, load
 from ingest.parse import read_document
-from ingest.sentences import split_sentences
+from ingest.text import split_sentences
 
 from .conftest import CORPUS, EXAMPLES, SHARED
 
