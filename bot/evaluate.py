@@ -49,13 +49,18 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
     if answers_out:
         answers_out.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers), encoding="utf-8")
     # By the source's path, not only its file name as the scorer has it: a national collection names
-    # hundreds of files alike ("children's services inspection - 13 january 2023.pdf").
+    # hundreds of files alike ("children's services inspection - 13 january 2023.pdf"). Only the documents
+    # cited are read: reading all of 500 reports would take minutes.
+    paths = {record.source: record.path for record in bot.store.manifest().values()}
     texts: dict[str, str] = {}
-    for record in bot.store.manifest().values():
-        try:
-            texts[record.source] = _norm(original_text(record.path))
-        except Exception:  # a document no plain reader opens is left out of quote fidelity, as the scorer does
-            continue
+
+    def text_of(source: str) -> str:
+        if source not in texts:
+            try:
+                texts[source] = _norm(original_text(paths[source]))
+            except Exception:  # a document no plain reader opens is left out of quote fidelity, as the scorer does
+                texts[source] = ""
+        return texts[source]
 
     rows, rr, found, cited, abst_ok, false_abst, unans = [], [], 0, 0, 0, 0, 0
     # ALCE-style: is each sentence backed by a citation, and does each citation back its sentence
@@ -75,9 +80,9 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
                 citations_total += len(sentence.get("citations") or [])
                 citations_backing += len(sentence.get("supported") or [])
         for c in citations:
-            if texts and c.get("quote"):
+            if c.get("quote") and c.get("source") in paths:
                 quotes_total += 1
-                doc = texts.get(c.get("source"), "")
+                doc = text_of(c["source"])
                 if doc and all(_norm(p) in doc for p in _quote_parts(c["quote"]) or [c["quote"]]):
                     quotes_ok += 1
         if q.get("answerable", True):
@@ -108,6 +113,10 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
         "false_abstain": round(false_abst / n, 3) if n else None,
         "unanswerable": unans,
         "abstain_correct": round(abst_ok / unans, 3) if unans else None,
+        # Of the answers that said "the documents don't say", how many were right to; and of the questions
+        # the documents can't answer, how many got that answer.
+        "abstain_precision": round(abst_ok / (abst_ok + false_abst), 3) if abst_ok + false_abst else None,
+        "abstain_recall": round(abst_ok / unans, 3) if unans else None,
         "quote_fidelity": round(quotes_ok / quotes_total, 3) if quotes_total else None,
         "quotes_checked": quotes_total,
         "citation_recall": round(sentences_backed / sentences_total, 3) if sentences_total else None,

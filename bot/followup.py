@@ -7,7 +7,8 @@ import re
 
 from .llm import chat
 from .prompts import fill
-from .retrieve import KIND_WORDS, YEAR, Retriever
+from .query import KIND_WORDS, YEAR
+from .retrieve import Retriever
 
 log = logging.getLogger("reviewbot.followup")
 

@@ -16,6 +16,7 @@ from ingest.text import is_verbatim, normalise, split_sentences, tokenize, units
 from .answer import Answer, Citation, retrieved_view
 from .llm import chat
 from .prompts import Prompts, fill
+from .query import Query
 from .retrieve import Retrieved
 
 log = logging.getLogger("reviewbot.generate")
@@ -65,10 +66,10 @@ def _as_data(text: str) -> str:
     return text.replace("<<<", "\u2039\u2039\u2039").replace(">>>", "\u203a\u203a\u203a")
 
 
-def prompt_for(question: str, sources: list[Source], prompts: Prompts) -> str:
+def prompt_for(query: Query, sources: list[Source], prompts: Prompts) -> str:
     blocks = [fill(prompts.source, n=s.n, title=_as_data(s.chunk.title), page=s.chunk.page or "-",
                    section=_as_data(s.chunk.section or "-"), text=_as_data(s.chunk.text)) for s in sources]
-    return fill(prompts.answer, sources="\n\n".join(blocks), question=question)
+    return fill(prompts.answer, sources="\n\n".join(blocks), question=query.question, asks=query.describe())
 
 
 def check(text: str, sources: list[Source]) -> tuple[list[CheckedSentence], dict]:
@@ -121,14 +122,14 @@ def _support_quote(chunk: Chunk, sentences: list[str]) -> str:
     return max(units, key=lambda u: len(wanted & set(tokenize(u))))
 
 
-def llm_answer(question: str, retrieved: list[Retrieved], llm, prompts: Prompts, count_tokens, budget: int,
+def llm_answer(query: Query, retrieved: list[Retrieved], llm, prompts: Prompts, count_tokens, budget: int,
                fallback: Answer) -> Answer:
     """The model's answer if enough of it passes the checks; otherwise `fallback`, saying why."""
     sources = number_sources(retrieved, count_tokens, budget)
     if not sources:
         return fallback
     try:
-        text = chat(llm, prompts.system, prompt_for(question, sources, prompts))
+        text = chat(llm, prompts.system, prompt_for(query, sources, prompts))
     except Exception as exc:  # the client has already retried; any failure means: answer without the model
         log.warning("LLM call failed, giving the extractive answer: %s: %s", type(exc).__name__, exc)
         return _fell_back(fallback, f"the model could not be reached ({type(exc).__name__})")
@@ -155,7 +156,7 @@ def llm_answer(question: str, retrieved: list[Retrieved], llm, prompts: Prompts,
             citations.append(Citation(n=number[n], source=chunk.source, title=chunk.title, page=chunk.page,
                                       section=chunk.section, council=chunk.council, date=chunk.date, quote=quote))
     answer_text = " ".join(f"{s.text.rstrip('.')} {''.join(f'[{number[n]}]' for n in s.supported)}." for s in shown)
-    return Answer(question, answer_text, False, citations, retrieved_view(retrieved),
+    return Answer(query.question, answer_text, False, citations, retrieved_view(retrieved),
                   nearest_documents=fallback.nearest_documents, mode="llm",
                   checks={**checks, "fallback": None}, sentences=report)
 

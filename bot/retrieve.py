@@ -3,46 +3,36 @@ question names."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ingest.councils import CouncilNames
 from ingest.document import Chunk
 from ingest.keyword import KeywordIndex
-from ingest.metadata import MONTHS, NOT_A_REPORT
+from ingest.metadata import NOT_A_REPORT
 from ingest.store import Store
-from ingest.text import expand_query
+
+from .query import Query, analyse
+from .sentences import Sentence, score_sentences
 
 CANDIDATES = 60
-# Measured on the dev set: keyword ranking finds the passage far more often than MiniLM does, so the
-# vector ranking is a tie-breaker and a safety net for paraphrase, not an equal vote.
+# Channel weights, scores as a share of each channel's best. Measured on the tuning questions: the keyword
+# ranking finds the passage far more often than a chunk's vector does (chunk vectors rank contents pages
+# and boilerplate), so the chunk vector is a tie-breaker; a sentence's vector matches a paraphrase.
 KEYWORD_WEIGHT = 1.0
-DENSE_WEIGHT = 0.1
 SENTENCE_WEIGHT = 0.3
+DENSE_WEIGHT = 0.1
+SENTENCE_DENSE_WEIGHT = 0.3
+# Passages whose sentences are read to order them: their best sentence decides their place.
+RERANK_DEPTH = 20
+BOILERPLATE_PENALTY = 0.3
 KIND_PENALTY = 0.7
 YEAR_BOOST = 1.15
 # A month and year ('the March 2019 inspection') name one report far more surely than a year alone.
 MONTH_BOOST = 1.5
 # 'latest', 'most recent', 'last': a council's older reports still answer, but after its newest.
 OLDER_REPORT_PENALTY = 0.5
-YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
-MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+((?:19|20)\d\d)\b", re.I)
-LATEST = re.compile(r"\b(latest|newest|most recent|current|last)\b(?!\s+(?:year|month|week|time|few|two|three|"
-                    r"four|five|decade|summer|spring|autumn|winter)s?\b)", re.I)
-# Words in a question that name a kind of document, and what they steer to (a topic or a document type).
-KIND_WORDS = [
-    (r"\b(ofsted|inspection|inspected|inspectors?)\b", "inspection"),
-    # In these documents an inspection is Ofsted's; a review is the peer review.
-    (r"\breview\b|\breviewers?\b|\bpeers?\b|\blga\b", "peer review"),
-    (r"\bscrutiny\b", "scrutiny"),
-    (r"\bletter\b", "letter"),
-    (r"\bbriefing\b", "briefing note"),
-    (r"\b(improvement|action) plan\b", "improvement plan"),
-    (r"\bfocused visits?\b", "focused visit"),
-    (r"\bmonitoring visits?\b", "monitoring visit"),
-    (r"\bjoint targeted area inspections?\b|\bjtais?\b", "joint targeted area inspection"),
-]
 # Files that describe a collection: evidence only when a question asks about sources or the collection.
 NOT_REPORTS = {kind for kind, _ in NOT_A_REPORT}
 _ABOUT_SOURCES = re.compile(r"\b(sources?|readme|collection|licen[cs]e|where .{0,30} from)\b", re.I)
@@ -60,6 +50,39 @@ class Filters:
 class Retrieved:
     chunk: Chunk
     score: float
+    sentences: list[Sentence] = field(default_factory=list)  # best first; read for the first RERANK_DEPTH
+
+
+def fuse(keyword: np.ndarray, sentence_keyword: np.ndarray, dense: np.ndarray, sentence_dense: np.ndarray,
+         mask: np.ndarray | None) -> dict[int, float]:
+    """One score per chunk from the four channels (chunk and best-sentence keyword scores, chunk and
+    best-sentence similarities), for the chunks the mask lets through."""
+    fused: dict[int, float] = {}
+    # Scores, not ranks, are fused: how far ahead the best keyword match is matters here.
+    _add_scaled(fused, keyword, mask, KEYWORD_WEIGHT)
+    _add_scaled(fused, sentence_keyword, mask, SENTENCE_WEIGHT)
+    # Similarities all sit between 0.2 and 0.7: what counts is how far a passage stands above the last
+    # candidate's.
+    _add_above_floor(fused, dense, mask, DENSE_WEIGHT)
+    _add_above_floor(fused, sentence_dense, mask, SENTENCE_DENSE_WEIGHT)
+    return fused
+
+
+def _add_above_floor(fused: dict[int, float], similarities: np.ndarray, mask: np.ndarray | None,
+                     weight: float) -> None:
+    """Add each of the best CANDIDATES similarities as its height above the last of them, a share of the
+    best one's: only passages that stand out get the vote."""
+    if mask is not None:
+        similarities = np.where(mask, similarities, 0.0)
+    count = min(CANDIDATES, int((similarities > 0).sum()))
+    if count < 2:
+        return
+    head = np.argpartition(-similarities, count - 1)[:count]
+    top, floor = float(similarities[head].max()), float(similarities[head].min())
+    if top <= floor:
+        return
+    for index in head:
+        fused[int(index)] = fused.get(int(index), 0.0) + weight * (float(similarities[index]) - floor) / (top - floor)
 
 
 def _add_scaled(fused: dict[int, float], scores: np.ndarray, mask: np.ndarray | None, weight: float) -> None:
@@ -95,6 +118,10 @@ class Retriever:
         for name, council in canonical.items():
             self._stored_names.setdefault(council, set()).add(name)
         self.chunk_is_report = np.array([c.doc_type not in NOT_REPORTS for c in chunks], dtype=bool)
+        # The years each council's documents are of, to tell a year with no report ('the 2009 inspection').
+        self.council_years: dict[str, set[int]] = {}
+        for chunk in chunks:
+            self.council_years.setdefault(canonical.get(chunk.council), set()).update(chunk.years)
         # Each document once: (source, council, date, doc_type, topics), for 'the latest report'.
         self.documents = list({c.source: (c.source, canonical.get(c.council), c.date or "", c.doc_type, c.topics)
                                for c in chunks}.values())
@@ -114,58 +141,63 @@ class Retriever:
         """The councils the question names that have indexed documents."""
         return {name for name in self.councils_in(question) if name in self.indexed_councils}
 
-    def retrieve(self, question: str, filters: Filters | None = None, k: int = 8) -> list[Retrieved]:
+    def analyse(self, question: str, filters: Filters | None = None) -> Query:
+        return analyse(question, self, (filters or Filters()).council)
+
+    def retrieve(self, query: Query, filters: Filters | None = None, k: int = 8) -> list[Retrieved]:
         filters = filters or Filters()
         chunks = self.keyword.chunks
         if not chunks:
             return []
-        councils = {self.canonical_council(filters.council)} if filters.council else self.named_councils(question)
-        # A named council and 'the latest' pick the documents (the mask, the steering); as search words they
-        # would rank "Children in Leeds…" and "the latest census" above what is asked.
-        expanded = expand_query(self.council_names.without(LATEST.sub(" ", question), councils),
-                                self.keyword.acronyms)
-        mask = self._mask(filters, councils, question)
+        mask = self._mask(filters, query)
         if mask is not None and not mask.any():
             return []
-        vector = self.store.embedder.embed([expanded])[0]
+        if query.vector is None:
+            query.vector = np.asarray(self.store.embedder.embed([query.search_text])[0], dtype=np.float32)
         # With a filter, look further down the vector ranking for chunks that pass it.
-        where = {"council": {"$in": sorted(n for c in councils for n in self._stored_names.get(c, ()))}} \
-            if councils else None
-        nearest = self.store.nearest(vector, min(len(chunks), CANDIDATES * (5 if mask is not None else 1)), where)
-        dense = [(self.keyword.by_id[cid], sim) for cid, sim in nearest
-                 if cid in self.keyword.by_id and (mask is None or mask[self.keyword.by_id[cid]])][:CANDIDATES]
+        where = {"council": {"$in": sorted(n for c in query.councils for n in self._stored_names.get(c, ()))}} \
+            if query.councils else None
+        nearest = self.store.nearest(query.vector.tolist(),
+                                     min(len(chunks), CANDIDATES * (5 if mask is not None else 1)), where)
+        dense = np.zeros(len(chunks), dtype=np.float32)
+        for cid, similarity in nearest:
+            if cid in self.keyword.by_id:
+                dense[self.keyword.by_id[cid]] = similarity
 
-        # Scores, not ranks, are fused: how far ahead the best keyword match is matters here.
-        fused: dict[int, float] = {}
-        _add_scaled(fused, self.keyword.scores(expanded), mask, KEYWORD_WEIGHT)
-        _add_scaled(fused, self.keyword.sentence_scores(expanded), mask, SENTENCE_WEIGHT)
-        # Similarity above the last candidate's, so only chunks that stand out get the vector vote.
-        if len(dense) > 1 and dense[0][1] > dense[-1][1]:
-            top_dense, floor = dense[0][1], dense[-1][1]
-            for index, sim in dense:
-                fused[index] = fused.get(index, 0.0) + DENSE_WEIGHT * (sim - floor) / (top_dense - floor)
-
-        prior = self.steering(question)
+        fused = fuse(self.keyword.scores(query.search_text), self.keyword.sentence_scores(query.search_text), dense,
+                     self.keyword.best_sentence_per_chunk(self.keyword.sentence_similarities(query.vector)), mask)
+        prior = self.steering(query)
         results = []
         for index, score in fused.items():
-            chunk = chunks[index]
-            score *= prior(chunk)
+            score *= prior(chunks[index])
             if self.keyword.boilerplate[index]:
-                score *= 0.3
-            results.append(Retrieved(chunk, score))
-        results.sort(key=lambda r: -r.score)
-        return results[:k]
+                score *= BOILERPLATE_PENALTY
+            results.append((index, score))
+        results.sort(key=lambda r: -r[1])
+        return self._reranked(query, results, prior)[:k]
 
-    def _mask(self, filters: Filters, councils: set[str], question: str) -> np.ndarray | None:
+    def _reranked(self, query: Query, ranked: list[tuple[int, float]], prior) -> list[Retrieved]:
+        """The first RERANK_DEPTH passages in the order of their best sentence: a finer ranking of the first
+        few, which the extractive answer and the model then read alike."""
+        top = ranked[0][1] if ranked and ranked[0][1] > 0 else 1.0
+        head = []
+        for index, score in ranked[:RERANK_DEPTH]:
+            chunk = self.keyword.chunks[index]
+            sentences = score_sentences(query, index, score / top, prior(chunk), self.keyword)
+            head.append(Retrieved(chunk, score, sentences))
+        head.sort(key=lambda r: -(r.sentences[0].score if r.sentences else -1.0))
+        return head + [Retrieved(self.keyword.chunks[index], score) for index, score in ranked[RERANK_DEPTH:]]
+
+    def _mask(self, filters: Filters, query: Query) -> np.ndarray | None:
         """Which chunks may be ranked at all: a named council's, in the allowed collections, of the year and
         kind asked for; files that only describe the collection when the question is about it."""
         mask = np.ones(len(self.keyword.chunks), dtype=bool)
-        if councils:
+        if query.councils:
             # A council with no documents here leaves nothing to rank: the answer says so.
-            mask &= np.isin(self.chunk_council, [self._council_ids.get(c, -2) for c in councils])
+            mask &= np.isin(self.chunk_council, [self._council_ids.get(c, -2) for c in query.councils])
         if filters.collections is not None:
             mask &= np.isin(self.chunk_collection, [self._collection_ids.get(c, -2) for c in filters.collections])
-        if not _ABOUT_SOURCES.search(question):
+        if not _ABOUT_SOURCES.search(query.question):
             mask &= self.chunk_is_report
         if filters.year or filters.doc_type:
             wanted_type = (filters.doc_type or "").lower()
@@ -174,14 +206,11 @@ class Retriever:
                               for c in self.keyword.chunks], dtype=bool)
         return None if mask.all() else mask
 
-    def steering(self, question: str):
+    def steering(self, query: Query):
         """A weight per chunk from what the question names: its year or month, its kind of document, and
         whether it wants the latest report."""
-        years = {int(y) for y in YEAR.findall(question)}
-        months = {f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(question)}
-        lowered = question.lower()
-        kinds = {kind for pattern, kind in KIND_WORDS if re.search(pattern, lowered)}
-        newest = self.newest_reports(self.named_councils(question), kinds) if LATEST.search(question) else None
+        years, months, kinds = query.years, query.months, query.kinds
+        newest = self.newest_reports(query.councils, kinds) if query.latest else None
 
         def weight(chunk: Chunk) -> float:
             w = 1.0

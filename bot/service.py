@@ -128,14 +128,13 @@ class ReviewBot:
         retriever = self.retriever
         # The model is given as many passages as fit its budget; the extractive answer reads the first few.
         wanted = PASSAGES if self.llm is None else max(PASSAGES, -(-self.settings.llm_source_tokens // 100))
-        retrieved = retriever.retrieve(question, filters, wanted)
+        query = retriever.analyse(question, filters)
+        retrieved = retriever.retrieve(query, filters, wanted)
         retrieved_at = time.perf_counter()
-        named = retriever.councils_in(question)
-        answer = extract(question, retrieved[:PASSAGES], retriever.keyword, retriever.named_councils(question),
-                         retriever.steering(question), [c for c in named if c not in retriever.indexed_councils])
+        answer = extract(query, retrieved[:PASSAGES], retriever.keyword)
         if self.llm is not None:
             # The extractive answer is the fallback for anything the model's answer can't stand behind.
-            answer = llm_answer(question, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,
+            answer = llm_answer(query, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,
                                 self.settings.llm_source_tokens, answer)
         finished = time.perf_counter()
         answer.timings_ms = {

@@ -6,7 +6,10 @@ import os
 import threading
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import torch
 
 # The sha256 of all-MiniLM-L6-v2's model.safetensors as published by sentence-transformers.
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -21,6 +24,9 @@ class Embedder(Protocol):
     name: str
 
     def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_with_parts(self, texts: list[str], parts: list[list[tuple[int, int]]],
+                         late: bool = True) -> tuple[list[list[float]], list[list[list[float]]]]: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -118,6 +124,47 @@ class MiniLMEmbedder:
         return vectors
 
 
+    def embed_with_parts(self, texts: list[str], parts: list[list[tuple[int, int]]],
+                         late: bool = True) -> tuple[list[list[float]], list[list[list[float]]]]:
+        """A vector for each text and for each part of it (its sentences, as character spans).
+
+        `late`: a part's vector is the mean of its own word pieces as the model read them within the whole
+        text ("late chunking"), so the parts cost nothing beyond the text; a part past the model's 256 word
+        pieces is embedded on its own. Otherwise every part is embedded on its own."""
+        if not late:
+            return self.embed(texts), [self.embed([text[a:b] for a, b in spans]) for text, spans in zip(texts, parts)]
+        if not texts:
+            return [], []
+        import torch
+
+        model = self.model
+        encodings = model.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        vectors: list[list[float]] = [[] for _ in texts]
+        part_vectors: list[list[list[float]]] = [[[] for _ in spans] for spans in parts]
+        unread: list[tuple[int, int]] = []
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16):
+            for start in range(0, len(order), 8):
+                batch = order[start:start + 8]
+                tokens, mask = model.token_vectors([encodings[i] for i in batch])
+                for row, index in enumerate(batch):
+                    vectors[index] = _mean_of(tokens[row], mask[row]).tolist()
+                    offsets = encodings[index].offsets
+                    special = encodings[index].special_tokens_mask
+                    for number, (a, b) in enumerate(parts[index]):
+                        # Word pieces whose characters fall within the part (the [CLS] and [SEP] are nobody's).
+                        inside = [j for j, (s, e) in enumerate(offsets) if not special[j] and s < b and e > a]
+                        if not inside:
+                            unread.append((index, number))
+                            continue
+                        picked = torch.zeros(tokens.shape[1], dtype=mask.dtype)
+                        picked[inside] = 1
+                        part_vectors[index][number] = _mean_of(tokens[row], picked).tolist()
+        for (index, number), vector in zip(unread, self.embed([texts[i][slice(*parts[i][n])] for i, n in unread])):
+            part_vectors[index][number] = vector
+        return vectors, part_vectors
+
+
 class _MiniLM:
     """all-MiniLM-L6-v2 as sentence-transformers defines it (its modules.json: the BERT encoder, the mean of
     the token vectors, L2 normalisation), run on transformers and tokenizers directly. Importing
@@ -142,6 +189,12 @@ class _MiniLM:
 
     def encode(self, encodings) -> "torch.Tensor":
         """Unit vectors for a batch of tokenized texts."""
+        tokens, mask = self.token_vectors(encodings)
+        return _mean_of(tokens, mask)
+
+    def token_vectors(self, encodings) -> "tuple[torch.Tensor, torch.Tensor]":
+        """The encoder's vector for every word piece of a batch of tokenized texts, and which are real
+        (not padding)."""
         import torch
 
         width = max(len(e.ids) for e in encodings)
@@ -152,9 +205,16 @@ class _MiniLM:
         mask = padded([e.attention_mask for e in encodings])
         tokens = self.encoder(input_ids=padded([e.ids for e in encodings]), attention_mask=mask,
                               token_type_ids=padded([e.type_ids for e in encodings])).last_hidden_state
-        weights = mask.unsqueeze(-1).to(tokens.dtype)
-        pooled = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled.float(), p=2, dim=1)
+        return tokens, mask
+
+
+def _mean_of(tokens: "torch.Tensor", mask: "torch.Tensor") -> "torch.Tensor":
+    """Unit vectors: the mean of the word pieces the mask keeps, as sentence-transformers pools."""
+    import torch
+
+    weights = mask.unsqueeze(-1).to(tokens.dtype)
+    pooled = (tokens * weights).sum(-2) / weights.sum(-2).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled.float(), p=2, dim=-1)
 
 
 _loading = threading.Lock()
@@ -211,6 +271,18 @@ class OpenAIEmbedder:
                 raise EmbeddingError(f"embedding service failed: {exc}") from exc
             vectors.extend(item["embedding"] for item in data)
         return vectors
+
+    def embed_with_parts(self, texts: list[str], parts: list[list[tuple[int, int]]],
+                         late: bool = True) -> tuple[list[list[float]], list[list[list[float]]]]:
+        """A vector for each text and for each part of it; a service returns no word-piece vectors, so every
+        part is embedded on its own."""
+        flat = [text[a:b] for text, spans in zip(texts, parts) for a, b in spans]
+        vectors = self.embed(texts + flat)
+        part_vectors, position = [], len(texts)
+        for spans in parts:
+            part_vectors.append(vectors[position:position + len(spans)])
+            position += len(spans)
+        return vectors[:len(texts)], part_vectors
 
     def _post_with_retries(self, payload: dict):
         """Timeouts, dropped connections, rate limits (429) and server errors (5xx) are tried again after a

@@ -23,21 +23,34 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index buil
 
 
 def boilerplate_text(text: str) -> str:
-    return re.sub(r"[^a-z]+", " ", text.lower()).strip()[:300]
+    # Figures kept: "…English as an additional language is 6%" and "…is 58%" are two councils' facts.
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()[:300]
+
+
+# A row of a judgement table ('Overall effectiveness Good'): many councils share the same grades, word for
+# word, yet each table is its own report's finding.
+_JUDGEMENT_ROW = re.compile(r"\b(outstanding|good|requires improvement(?: to be good)?|inadequate)\s*$", re.I | re.M)
 
 
 class KeywordIndex:
     """BM25 over chunks (with their context header) and over single sentences, with the chunks it searches.
     Built once per set of documents and saved; bots load the saved copy, its score matrices memory-mapped."""
 
+    # Raise when what is saved changes, so that saved copies are built again.
+    FORMAT = 4
+
     def __init__(self, chunks: list[Chunk], stamp: str, acronyms: dict[str, str], bm25, unit_bm25,
-                 unit_chunk: np.ndarray, boilerplate: np.ndarray) -> None:
+                 unit_chunk: np.ndarray, boilerplate: np.ndarray, sentence_vectors: np.ndarray) -> None:
         self.chunks = chunks
         self.stamp = stamp
         self.acronyms = acronyms
         self.bm25 = bm25
         self.unit_bm25 = unit_bm25
         self.unit_chunk_array = unit_chunk
+        # Row i is the vector of sentence i (see ingest/sentence_vectors.py).
+        self.sentence_vectors = sentence_vectors
+        # Where each chunk's sentences start among all sentences, and where they end.
+        self.unit_start = np.searchsorted(unit_chunk, np.arange(len(chunks) + 1))
         # Sentences are stored chunk by chunk, so each chunk's best one is a max over a run of them.
         self._unit_runs = np.flatnonzero(np.r_[True, unit_chunk[1:] != unit_chunk[:-1]]) if len(unit_chunk) else unit_chunk
         self._unit_owners = unit_chunk[self._unit_runs] if len(unit_chunk) else unit_chunk
@@ -49,7 +62,8 @@ class KeywordIndex:
         self._indptr = np.asarray(bm25.scores["indptr"]) if chunks else np.zeros(1, dtype=np.int64)
 
     @classmethod
-    def build(cls, chunks: list[Chunk], stamp: str, acronyms: dict[str, str] | None = None) -> "KeywordIndex":
+    def build(cls, chunks: list[Chunk], stamp: str, acronyms: dict[str, str] | None = None,
+              sentence_vectors: np.ndarray | None = None) -> "KeywordIndex":
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own level when it starts
@@ -70,8 +84,12 @@ class KeywordIndex:
         unit_bm25 = bm25s.BM25()
         if unit_tokens:
             unit_bm25.index(unit_tokens, show_progress=False)
+        if sentence_vectors is None:
+            sentence_vectors = np.zeros((len(unit_chunk), 0), dtype=np.float32)
+        if len(sentence_vectors) != len(unit_chunk):
+            raise ValueError(f"{len(sentence_vectors)} sentence vectors for {len(unit_chunk)} sentences")
         return cls(chunks, stamp, acronyms, bm25, unit_bm25, np.array(unit_chunk, dtype=np.int64),
-                   _find_boilerplate(chunks))
+                   _find_boilerplate(chunks), np.ascontiguousarray(sentence_vectors, dtype=np.float32))
 
     def scores(self, query: str) -> np.ndarray:
         if not self.chunks:
@@ -81,12 +99,27 @@ class KeywordIndex:
 
     def sentence_scores(self, query: str) -> np.ndarray:
         """Per chunk, the keyword score of its best-matching sentence."""
-        best = np.zeros(len(self.chunks))
         tokens = tokenize(query)
         if not len(self.unit_chunk_array) or not tokens:
-            return best
-        best[self._unit_owners] = np.maximum.reduceat(self.unit_bm25.get_scores(tokens), self._unit_runs)
+            return np.zeros(len(self.chunks))
+        return self.best_sentence_per_chunk(self.unit_bm25.get_scores(tokens))
+
+    def sentence_similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every sentence to a (unit) vector; zeros when there are no sentence vectors."""
+        if self.sentence_vectors.shape[1] == 0:
+            return np.zeros(len(self.sentence_vectors), dtype=np.float32)
+        return self.sentence_vectors @ np.asarray(vector, dtype=np.float32)
+
+    def best_sentence_per_chunk(self, sentence_scores: np.ndarray) -> np.ndarray:
+        """Per chunk, the highest of its sentences' scores (0 for a chunk without sentences)."""
+        best = np.zeros(len(self.chunks), dtype=np.float32)
+        if len(self.unit_chunk_array):
+            best[self._unit_owners] = np.maximum.reduceat(sentence_scores, self._unit_runs)
         return best
+
+    def sentences_of(self, index: int) -> slice:
+        """The rows of a chunk's sentences (in `lines_and_units` order)."""
+        return slice(int(self.unit_start[index]), int(self.unit_start[index + 1]))
 
     def _column(self, token: str) -> slice | None:
         index = self._vocab.get(token)
@@ -138,6 +171,7 @@ class KeywordIndex:
             self.unit_bm25.save(target / "sentences-bm25", show_progress=False)
         np.save(target / "unit_chunk.npy", self.unit_chunk_array)
         np.save(target / "boilerplate.npy", self.boilerplate)
+        np.save(target / "sentence_vectors.npy", self.sentence_vectors)
         pointer = folder / f"current.{os.getpid()}.{threading.get_ident()}.tmp"
         pointer.write_text(json.dumps({"stamp": self.stamp, "folder": target.name}), encoding="utf-8")
         pointer.replace(folder / "current.json")
@@ -166,7 +200,7 @@ class KeywordIndex:
             bm25 = bm25s.BM25.load(where / "chunks-bm25", **quiet) if chunks else bm25s.BM25()
             unit_bm25 = bm25s.BM25.load(where / "sentences-bm25", **quiet) if len(unit_chunk) else bm25s.BM25()
             return cls(chunks, data["stamp"], data["acronyms"], bm25, unit_bm25, unit_chunk,
-                       np.load(where / "boilerplate.npy"))
+                       np.load(where / "boilerplate.npy"), np.load(where / "sentence_vectors.npy", mmap_mode="r"))
         except (OSError, ValueError, KeyError, TypeError):  # removed or half-written by another process
             return None
 
@@ -202,4 +236,5 @@ def _find_boilerplate(chunks: list[Chunk]) -> np.ndarray:
     sources: dict[str, set[str]] = {}
     for chunk in chunks:
         sources.setdefault(boilerplate_text(chunk.text), set()).add(chunk.source)
-    return np.array([len(sources[boilerplate_text(c.text)]) >= 3 for c in chunks], dtype=bool)
+    return np.array([len(sources[boilerplate_text(c.text)]) >= 3 and not _JUDGEMENT_ROW.search(c.text)
+                     for c in chunks], dtype=bool)

@@ -15,6 +15,7 @@ from .embeddings import Embedder
 from .keyword import KeywordIndex
 from .loaders import UnreadableFile
 from .reader import READ_IN_WORKER_FROM, Reader, FileToRead
+from .sentence_vectors import SentenceVectors, embedded_text, sentence_spans
 from .store import DocumentRecord, Store
 
 log = logging.getLogger("reviewbot.ingest")
@@ -69,7 +70,9 @@ def file_sha256(path: Path) -> str:
 
 
 def manifest_stamp(manifest: dict[str, DocumentRecord]) -> str:
-    return hashlib.sha256("\n".join(f"{k}:{r.sha256}:{r.indexed_at}:{r.collection}" for k, r in sorted(manifest.items())).encode()).hexdigest()
+    lines = [f"keyword index format {KeywordIndex.FORMAT}"]
+    lines += [f"{k}:{r.sha256}:{r.indexed_at}:{r.collection}" for k, r in sorted(manifest.items())]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Path,
@@ -113,9 +116,10 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Pat
             continue
         to_read.append(FileToRead(root, path, source, key, sha, previous is not None))
 
+    sentences = sentence_store(keyword_dir)
     with Reader(len(to_read) >= READ_IN_WORKER_FROM) as reader:
         for item, result in reader.read_all(to_read):
-            record(_index_file(item, result, store, embedder, collection, reader.busy))
+            record(_index_file(item, result, store, embedder, sentences, collection, reader.busy))
 
     # A file gone from a folder that was ingested again leaves the index too.
     roots = {str(p.resolve()) for p in paths if p.is_dir()}
@@ -129,7 +133,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Pat
 
 
 def _index_file(item: FileToRead, result: "tuple[Document, list[Chunk]] | Exception", store: Store,
-                embedder: Embedder, collection: str, reader_busy: Callable[[], bool]) -> FileOutcome:
+                embedder: Embedder, sentences: SentenceVectors, collection: str,
+                reader_busy: Callable[[], bool]) -> FileOutcome:
     if isinstance(result, Exception):
         if item.was_indexed:
             store.forget(item.key)  # the old version no longer matches the file on disk
@@ -138,7 +143,8 @@ def _index_file(item: FileToRead, result: "tuple[Document, list[Chunk]] | Except
         return FileOutcome(item.source, "failed", f"unexpected error: {result}")
     document, chunks = result
     try:
-        vectors = embed_sharing_cores(embedder, [f"{c.header()}\n{c.text}" for c in chunks], reader_busy)
+        vectors, sentence_vectors = embed_sharing_cores(
+            embedder, [embedded_text(c) for c in chunks], [sentence_spans(c) for c in chunks], reader_busy)
     except Exception as exc:  # the embedding service failing loses this file only, with the reason
         log.exception("could not embed %s", item.source)
         if item.was_indexed:
@@ -152,11 +158,14 @@ def _index_file(item: FileToRead, result: "tuple[Document, list[Chunk]] | Except
         published=document.published, inspection_start=document.inspection_start,
         inspection_end=document.inspection_end, months=document.months,
     )
+    # The sentences' file first: the store's record is what says the document is indexed.
+    sentences.save(item.key, item.sha, sentence_vectors)
     store.put(record, chunks, vectors)
     return FileOutcome(item.source, "indexed", chunks=len(chunks))
 
 
-def embed_sharing_cores(embedder: Embedder, texts: list[str], reader_busy: Callable[[], bool]) -> list[list[float]]:
+def embed_sharing_cores(embedder: Embedder, texts: list[str], parts: list[list[tuple[int, int]]],
+                        reader_busy: Callable[[], bool]) -> tuple[list[list[float]], list[list[list[float]]]]:
     """Embed in slices, giving the model every core while the reader waits and all but one while it reads.
 
     Measured on 2 cores: MiniLM on both embeds 44 chunks/s, on one 27; beside a busy reader, on both it
@@ -164,17 +173,31 @@ def embed_sharing_cores(embedder: Embedder, texts: list[str], reader_busy: Calla
     the reader, slice by slice."""
     use_threads = getattr(embedder, "use_threads", None)  # a local model; a remote service shares no cores
     if use_threads is None:
-        return embedder.embed(texts)
+        return embedder.embed_with_parts(texts, parts)
     # Longest first, so each slice pads little; the vectors go back in the texts' order.
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     vectors: list[list[float]] = [[] for _ in texts]
+    part_vectors: list[list[list[float]]] = [[] for _ in texts]
     for start in range(0, len(order), EMBED_SLICE):
-        part = order[start:start + EMBED_SLICE]
+        piece = order[start:start + EMBED_SLICE]
         use_threads(max(1, CORES - 1) if reader_busy() else CORES)
-        for index, vector in zip(part, embedder.embed([texts[i] for i in part])):
-            vectors[index] = vector
+        done, done_parts = embedder.embed_with_parts([texts[i] for i in piece], [parts[i] for i in piece])
+        for index, vector, its_parts in zip(piece, done, done_parts):
+            vectors[index], part_vectors[index] = vector, its_parts
     use_threads(CORES)
-    return vectors
+    return vectors, part_vectors
+
+
+def sentence_store(keyword_dir: Path) -> SentenceVectors:
+    return SentenceVectors(keyword_dir / "sentences")
+
+
+def build_keyword_index(store: Store, keyword_dir: Path, manifest: dict[str, DocumentRecord],
+                        stamp: str) -> KeywordIndex:
+    chunks = store.complete_chunks(manifest)
+    vectors = sentence_store(keyword_dir).matrix(chunks, {key: r.sha256 for key, r in manifest.items()},
+                                                 store.embedder)
+    return KeywordIndex.build(chunks, stamp, sentence_vectors=vectors)
 
 
 def save_keyword_index(store: Store, keyword_dir: Path) -> None:
@@ -182,7 +205,7 @@ def save_keyword_index(store: Store, keyword_dir: Path) -> None:
     manifest = store.manifest()
     stamp = manifest_stamp(manifest)
     if KeywordIndex.saved_stamp(keyword_dir) != stamp:
-        KeywordIndex.build(store.complete_chunks(manifest), stamp).save(keyword_dir)
+        build_keyword_index(store, keyword_dir, manifest, stamp).save(keyword_dir)
 
 
 def refresh_keyword_index(store: Store, keyword_dir: Path, current: KeywordIndex | None = None) -> KeywordIndex:
@@ -196,6 +219,6 @@ def refresh_keyword_index(store: Store, keyword_dir: Path, current: KeywordIndex
         index = KeywordIndex.load(keyword_dir)
         if index is not None and index.stamp == stamp:
             return index
-    index = KeywordIndex.build(store.complete_chunks(manifest), stamp)
+    index = build_keyword_index(store, keyword_dir, manifest, stamp)
     index.save(keyword_dir)
     return index

@@ -29,10 +29,22 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN_PLUS) | {"s", "did", "does", "say", "said", "tell", "told", "get", "got", "find", "found"}
 
 
+# Irregular verb forms a stemmer leaves alone, so 'who led the inspection' finds 'Lead inspector' and 'how
+# many staff left' finds 'leave'.
+_IRREGULAR = {
+    "led": "lead", "met": "meet", "made": "make", "took": "take", "taken": "take", "gave": "give", "given": "give",
+    "saw": "see", "seen": "see", "spoke": "speak", "spoken": "speak", "wrote": "write", "written": "write",
+    "chose": "choose", "chosen": "choose", "brought": "bring", "thought": "think", "kept": "keep", "left": "leave",
+    "held": "hold", "began": "begin", "begun": "begin", "grew": "grow", "grown": "grow", "knew": "know",
+    "known": "know", "felt": "feel", "paid": "pay", "sent": "send", "spent": "spend", "taught": "teach",
+    "understood": "understand", "won": "win", "fell": "fall", "fallen": "fall", "rose": "rise", "risen": "rise",
+}
+
+
 def tokenize(text: str) -> list[str]:
     words = [w.replace("’", "'").split("'")[0] for w in _WORD.findall(text.lower())]
     stop = _stopwords()
-    return _stemmer().stemWords([w for w in words if w and w not in stop])
+    return _stemmer().stemWords([_IRREGULAR.get(w, w) for w in words if w and w not in stop])
 
 
 # Sentences
@@ -110,6 +122,21 @@ def lines_and_units(chunk_text: str, headings: tuple[str, ...] = ()) -> list[tup
             line = line[len(BULLET_PREFIX):]
         out.extend((number, unit) for unit in split_sentences(line))
     return out
+
+
+def unit_spans(chunk_text: str, headings: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+    """Where each unit of `lines_and_units` lies in the chunk's text, as (start, end) character offsets."""
+    spans = []
+    position = 0
+    for _, unit in lines_and_units(chunk_text, headings):
+        # A unit is its text with white space evened out, so it is found word by word.
+        match = re.compile(r"\s+".join(map(re.escape, unit.split()))).search(chunk_text, position)
+        if match is None:  # cannot happen for units of this text; kept whole rather than misplaced
+            spans.append((0, len(chunk_text)))
+            continue
+        spans.append((match.start(), match.end()))
+        position = match.end()
+    return spans
 
 
 # Acronyms

@@ -1,0 +1,184 @@
+"""A question, analysed once: what it is about, which documents it points at, and what kind of answer it
+wants. Retrieval, the choice of answer sentences and the model's prompt all read the same Query."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ingest.metadata import MONTHS
+from ingest.text import acronyms_in, expand_query, full_forms_in, tokenize
+
+if TYPE_CHECKING:
+    from .retrieve import Retriever
+
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+# A year that names the document ('the 2009 inspection', 'in 2019'), not a span ('since 2015', 'by 2020',
+# '2015-16').
+_DOCUMENT_YEAR = re.compile(r"(?<!\bsince )(?<!\bafter )(?<!\bbefore )(?<!\buntil )(?<!\bfrom )(?<!\bby )"
+                            r"(?<!\bbetween )(?<!\band )(?<!\bto )(?<![\d/\u2013-])((?:19|20)\d\d)(?![\d/\u2013-])", re.I)
+MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+((?:19|20)\d\d)\b", re.I)
+LATEST = re.compile(r"\b(latest|newest|most recent|current|last)\b(?!\s+(?:year|month|week|time|few|two|three|"
+                    r"four|five|decade|summer|spring|autumn|winter)s?\b)", re.I)
+# Words in a question that name a kind of document, and what they steer to (a topic or a document type).
+KIND_WORDS = [
+    (r"\b(ofsted|inspection|inspected|inspectors?)\b", "inspection"),
+    # In these documents an inspection is Ofsted's; a review is the peer review.
+    (r"\breview\b|\breviewers?\b|\bpeers?\b|\blga\b", "peer review"),
+    (r"\bscrutiny\b", "scrutiny"),
+    (r"\bletter\b", "letter"),
+    (r"\bbriefing\b", "briefing note"),
+    (r"\b(improvement|action) plan\b", "improvement plan"),
+    (r"\bfocused visits?\b", "focused visit"),
+    (r"\bmonitoring visits?\b", "monitoring visit"),
+    (r"\bjoint targeted area inspections?\b|\bjtais?\b", "joint targeted area inspection"),
+]
+# Words that name the document a question is about ('what did the peer review say…'), not what it asks.
+_DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
+                             r"\bbriefing(?: note)?\b|\bofsted\b", re.I)
+_JUDGEMENT_WORDS = ["judged", "judgements?", "graded", "grades?", "rated", "ratings?"]
+GRADE_NAMES = ["outstanding", "good", "requires improvement", "inadequate"]
+# What kind of answer a question wants, from how it is asked; the first that matches.
+ANSWER_KINDS = [
+    ("number", re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b|"
+                          r"\bnumber of\b", re.I)),
+    ("judgement", re.compile(rf"\b({'|'.join(_JUDGEMENT_WORDS)}|overall effectiveness)\b", re.I)),
+    ("person", re.compile(r"^\s*(who|whom)\b|\bwho (led|was|were|signed|chaired)\b|\b(name|names) of\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\bwhat date\b|\bwhich (month|year)\b", re.I)),
+    ("list", re.compile(r"\b(what|which) (were|are) the\b.*\b(priorities|areas|recommendations|strengths|"
+                        r"actions|steps|things)\b|\blist\b|\bwhat (must|should|needs? to) .*improve\b", re.I)),
+]
+_ANSWER_KIND_WORDS = {"number": "a number", "judgement": "a judgement or grade", "person": "a person's name",
+                      "date": "a date", "list": "a list"}
+FOCUS_WEIGHT = 2.0  # see `Query.terms`
+
+
+@dataclass
+class Query:
+    question: str
+    # What is searched: the question without the words that pick documents (a council's name, 'latest'),
+    # with each acronym's other form added.
+    search_text: str
+    # Content words (stemmed) and how much each counts: its rarity, doubled for the word a who-question
+    # turns on ('lead' in 'who was the lead inspector').
+    terms: dict[str, float]
+    # For each word that is an acronym or part of a full form, the words of its other form.
+    synonyms: dict[str, list[set[str]]]
+    councils: set[str]  # named, with documents indexed
+    councils_without_documents: list[str]
+    years: set[int]
+    months: set[str]  # "2019-03"
+    kinds: set[str]
+    latest: bool
+    # Years the question names its documents by for which no document of the councils it names exists.
+    years_without_documents: list[int]
+    names: list[str]  # capitalised names inside the question ('France', 'Birmingham')
+    answer_kind: str  # number, judgement, person, date, list, or text
+    vector: np.ndarray | None = field(default=None, repr=False)  # of search_text, once embedded
+
+    def describe(self) -> str:
+        """What the question points at and asks for, in words, for the model's prompt."""
+        parts = []
+        if self.answer_kind != "text":
+            parts.append(f"It asks for {_ANSWER_KIND_WORDS[self.answer_kind]}.")
+        if self.councils:
+            parts.append(f"It is about {', '.join(sorted(self.councils))}.")
+        when = sorted(self.months) or sorted(self.years)
+        if when:
+            parts.append(f"It names {', '.join(map(str, when))}.")
+        if self.latest:
+            parts.append("It wants the most recent report.")
+        return " ".join(parts)
+
+
+def analyse(question: str, retriever: "Retriever", council: str | None = None) -> Query:
+    """`council`: a council chosen outside the question (a filter) rather than named in it."""
+    keyword = retriever.keyword
+    councils = {retriever.canonical_council(council)} if council else retriever.named_councils(question)
+    named = retriever.councils_in(question)
+    search_text = expand_query(retriever.council_names.without(LATEST.sub(" ", question), councils),
+                               keyword.acronyms)
+    steering = _steering_words(question, councils)
+    answer_kind = next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), "text")
+    terms: dict[str, float] = {}
+    for token in tokenize(question):
+        if token not in steering and token not in terms:
+            terms[token] = keyword.idf(token)
+    focus = _focus(question, terms)
+    if focus:
+        terms[focus] *= FOCUS_WEIGHT
+    synonyms = _synonyms(question, keyword.acronyms)
+    if answer_kind == "judgement":
+        # 'How was X judged': a grade answers it, without the word 'judged' ('Care leavers Outstanding').
+        for token in set(tokenize(" ".join(_JUDGEMENT_WORDS))) & set(terms):
+            synonyms.setdefault(token, []).extend(set(tokenize(grade)) for grade in GRADE_NAMES)
+    return Query(
+        question=question, search_text=search_text, terms=terms, synonyms=synonyms,
+        councils=councils, councils_without_documents=[c for c in named if c not in retriever.indexed_councils],
+        years={int(y) for y in YEAR.findall(question)},
+        months={f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(question)},
+        kinds={kind for pattern, kind in KIND_WORDS if re.search(pattern, question.lower())},
+        latest=bool(LATEST.search(question)), names=_names(question, named),
+        years_without_documents=_years_without_documents(question, councils, retriever.council_years),
+        answer_kind=answer_kind,
+    )
+
+
+def _years_without_documents(question: str, councils: set[str], council_years: dict[str, set[int]]) -> list[int]:
+    """The years a question names its council's documents by, when none of that council's documents is of
+    any of them: 'the 2009 inspection of Luton' where Luton's reports are of 2016 and after."""
+    years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(question)})
+    # Only a question that names a document by its year ('the 2009 inspection'), not an event's year.
+    if not councils or not years or not _DOCUMENT_WORDS.search(question):
+        return []
+    held = set().union(*(council_years.get(c, set()) for c in councils))
+    return [] if held & set(years) else years
+
+
+def _steering_words(question: str, councils: set[str]) -> set[str]:
+    """Words that pick documents (council, date) rather than say what is asked: the answer need not repeat
+    them. Kinds of document ('review', 'peer') stay: 'lead peer' is asked about, not steered by."""
+    words = set(tokenize(" ".join(councils))) | set(tokenize(" ".join(MONTHS)))
+    words |= set(YEAR.findall(question))
+    # 'the latest inspection': recency picks the report, the answer needn't say "latest".
+    for match in [*_DOCUMENT_WORDS.finditer(question), *LATEST.finditer(question)]:
+        words |= set(tokenize(match.group(0)))
+    return words
+
+
+def _focus(question: str, terms: dict[str, float]) -> str | None:
+    """The word a who-question turns on: 'signed' in 'Who signed the letter…', 'lead' in 'Who was the lead peer…'."""
+    match = re.match(r"\s*who\b(.*)", question, re.I)
+    if not match:
+        return None
+    return next((token for token in tokenize(match.group(1)) if token in terms), None)
+
+
+def _names(question: str, councils: list[str]) -> list[str]:
+    """Capitalised words inside the question ('Birmingham', 'France'), less months, the first word and the
+    words of council names (a council is steered to, not searched for)."""
+    council_words = {w.lower() for name in councils for w in re.findall(r"[A-Za-z]+", name)}
+    names = []
+    for match in re.finditer(r"\b([A-Z][a-zA-Z]{2,})\b", question):
+        word = match.group(1).lower()
+        if match.start() == 0 or word in MONTHS or word in council_words:
+            continue
+        names.append(match.group(1))
+    return names
+
+
+def _synonyms(question: str, glossary: dict[str, str]) -> dict[str, list[set[str]]]:
+    """For each question word that is an acronym or part of a full form, the words of the other form."""
+    synonyms: dict[str, list[set[str]]] = {}
+    used = acronyms_in(question, glossary)
+    spelled = [a for a in full_forms_in(question, glossary) if a not in used]
+    for acronym, is_used in [*((a, True) for a in used), *((a, False) for a in spelled)]:
+        acronym_tokens = set(tokenize(acronym))
+        full_tokens = set(tokenize(glossary[acronym]))
+        if not acronym_tokens or not full_tokens:
+            continue
+        for t in acronym_tokens if is_used else full_tokens:
+            synonyms.setdefault(t, []).append(full_tokens if is_used else acronym_tokens)
+    return synonyms
