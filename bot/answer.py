@@ -71,9 +71,13 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex) -> 
     if query.councils_without_documents and not query.councils:
         why = f" None of them is about {', '.join(query.councils_without_documents)}."
         return _abstain(question, [], [], why)
-    if query.years_without_documents:
-        years = " or ".join(map(str, query.years_without_documents))
-        why = f" None of those about {', '.join(sorted(query.councils))} is from {years}."
+    if query.years_without_documents or query.kinds_without_documents:
+        missing = []
+        if query.years_without_documents:
+            missing.append("from " + " or ".join(map(str, query.years_without_documents)))
+        if query.kinds_without_documents:
+            missing.append("a " + " or ".join(query.kinds_without_documents))
+        why = f" None of those about {', '.join(sorted(query.councils))} is {' or '.join(missing)}."
         return _abstain(question, retrieved, nearest, why)
     unknown = [name for name in query.names if not any(keyword.known(t) for t in tokenize(name))]
     if not retrieved or not query.terms or unknown:
@@ -87,7 +91,9 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex) -> 
                   for sentence in item.sentences]
     candidates.sort(key=lambda c: -c.sentence.score)
     if not candidates or not candidates[0].sentence.carries():
-        return _abstain(question, retrieved, nearest, "")
+        # A word no document holds is most likely what they don't say (or a slip of the keyboard): name it.
+        why = f" None of them mentions {', '.join(query.unknown_words)}." if query.unknown_words else ""
+        return _abstain(question, retrieved, nearest, why)
 
     chosen: list[_Candidate] = []
     for candidate in candidates:

@@ -53,6 +53,10 @@ ANSWER_KINDS = [
 _ANSWER_KIND_WORDS = {"number": "a number", "judgement": "a judgement or grade", "person": "a person's name",
                       "date": "a date", "list": "a list"}
 FOCUS_WEIGHT = 2.0  # see `Query.terms`
+# A question word found in at most this share of the passages (at least one passage), or in none, must be
+# in the answer, or the answer must mean the question (see bot/sentences.py): at national scale, 7 passages
+# of 36,781.
+RARE_SHARE = 0.0002
 
 
 @dataclass
@@ -64,6 +68,10 @@ class Query:
     # Content words (stemmed) and how much each counts: its rarity, doubled for the word a who-question
     # turns on ('lead' in 'who was the lead inspector').
     terms: dict[str, float]
+    # Words in so few passages that an answer without them is about something else ('air' in 'air quality'),
+    # or in none at all.
+    rare_terms: list[str]
+    unknown_words: list[str]  # as written: the question's words that no passage holds ('fleet')
     # For each word that is an acronym or part of a full form, the words of its other form.
     synonyms: dict[str, list[set[str]]]
     councils: set[str]  # named, with documents indexed
@@ -74,6 +82,8 @@ class Query:
     latest: bool
     # Years the question names its documents by for which no document of the councils it names exists.
     years_without_documents: list[int]
+    # The kinds of document it names when the councils it names have none of them ('the peer review').
+    kinds_without_documents: list[str]
     names: list[str]  # capitalised names inside the question ('France', 'Birmingham')
     answer_kind: str  # number, judgement, person, date, list, or text
     vector: np.ndarray | None = field(default=None, repr=False)  # of search_text, once embedded
@@ -102,9 +112,14 @@ def analyse(question: str, retriever: "Retriever", council: str | None = None) -
                                keyword.acronyms)
     steering = _steering_words(question, councils)
     answer_kind = next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), "text")
+    kinds = {kind for pattern, kind in KIND_WORDS if re.search(pattern, question.lower())}
+    # 'How long', 'how many': the number is the answer; 'long' and 'many' needn't be in it.
+    number_words = set()
+    if answer_kind == "number":
+        number_words = {t for m in ANSWER_KINDS[0][1].finditer(question) for t in tokenize(m.group(0))}
     terms: dict[str, float] = {}
     for token in tokenize(question):
-        if token not in steering and token not in terms:
+        if token not in steering and token not in number_words and token not in terms:
             terms[token] = keyword.idf(token)
     focus = _focus(question, terms)
     if focus:
@@ -116,14 +131,23 @@ def analyse(question: str, retriever: "Retriever", council: str | None = None) -
             synonyms.setdefault(token, []).extend(set(tokenize(grade)) for grade in GRADE_NAMES)
     return Query(
         question=question, search_text=search_text, terms=terms, synonyms=synonyms,
+        rare_terms=[t for t in terms if keyword.document_frequency(t) <= _rare_limit(len(keyword.chunks))],
+        unknown_words=[w for w in dict.fromkeys(re.findall(r"[A-Za-z][\w'’-]*", question))
+                       if (tokens := tokenize(w)) and all(t in terms and not keyword.known(t) for t in tokens)],
         councils=councils, councils_without_documents=[c for c in named if c not in retriever.indexed_councils],
         years={int(y) for y in YEAR.findall(question)},
         months={f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(question)},
-        kinds={kind for pattern, kind in KIND_WORDS if re.search(pattern, question.lower())},
+        kinds=kinds,
         latest=bool(LATEST.search(question)), names=_names(question, named),
         years_without_documents=_years_without_documents(question, councils, retriever.council_years),
+        kinds_without_documents=sorted(kinds) if councils and kinds and not any(
+            kinds & retriever.council_kinds.get(c, set()) for c in councils) else [],
         answer_kind=answer_kind,
     )
+
+
+def _rare_limit(passages: int) -> float:
+    return max(1.0, RARE_SHARE * passages) if RARE_SHARE > 0 else 0.0
 
 
 def _years_without_documents(question: str, councils: set[str], council_years: dict[str, set[int]]) -> list[int]:

@@ -118,10 +118,13 @@ class Retriever:
         for name, council in canonical.items():
             self._stored_names.setdefault(council, set()).add(name)
         self.chunk_is_report = np.array([c.doc_type not in NOT_REPORTS for c in chunks], dtype=bool)
-        # The years each council's documents are of, to tell a year with no report ('the 2009 inspection').
+        # The years and kinds each council's documents are of, to tell a year or a kind of document with none
+        # ('the 2009 inspection', 'the peer review of Birmingham').
         self.council_years: dict[str, set[int]] = {}
+        self.council_kinds: dict[str, set[str]] = {}
         for chunk in chunks:
             self.council_years.setdefault(canonical.get(chunk.council), set()).update(chunk.years)
+            self.council_kinds.setdefault(canonical.get(chunk.council), set()).update({chunk.doc_type, *chunk.topics})
         # Each document once: (source, council, date, doc_type, topics), for 'the latest report'.
         self.documents = list({c.source: (c.source, canonical.get(c.council), c.date or "", c.doc_type, c.topics)
                                for c in chunks}.values())
@@ -167,14 +170,13 @@ class Retriever:
         fused = fuse(self.keyword.scores(query.search_text), self.keyword.sentence_scores(query.search_text), dense,
                      self.keyword.best_sentence_per_chunk(self.keyword.sentence_similarities(query.vector)), mask)
         prior = self.steering(query)
-        results = []
-        for index, score in fused.items():
-            score *= prior(chunks[index])
-            if self.keyword.boilerplate[index]:
-                score *= BOILERPLATE_PENALTY
-            results.append((index, score))
-        results.sort(key=lambda r: -r[1])
+        results = sorted(((index, score * self.weight(index, prior)) for index, score in fused.items()),
+                         key=lambda r: -r[1])
         return self._reranked(query, results, prior)[:k]
+
+    def weight(self, index: int, prior) -> float:
+        """What steering makes of a chunk, less for a publisher's notice that recurs across documents."""
+        return prior(self.keyword.chunks[index]) * (BOILERPLATE_PENALTY if self.keyword.boilerplate[index] else 1.0)
 
     def _reranked(self, query: Query, ranked: list[tuple[int, float]], prior) -> list[Retrieved]:
         """The first RERANK_DEPTH passages in the order of their best sentence: a finer ranking of the first
@@ -183,7 +185,7 @@ class Retriever:
         head = []
         for index, score in ranked[:RERANK_DEPTH]:
             chunk = self.keyword.chunks[index]
-            sentences = score_sentences(query, index, score / top, prior(chunk), self.keyword)
+            sentences = score_sentences(query, index, score / top, self.weight(index, prior), self.keyword)
             head.append(Retrieved(chunk, score, sentences))
         head.sort(key=lambda r: -(r.sentences[0].score if r.sentences else -1.0))
         return head + [Retrieved(self.keyword.chunks[index], score) for index, score in ranked[RERANK_DEPTH:]]

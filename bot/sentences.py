@@ -10,7 +10,7 @@ import numpy as np
 
 from ingest.document import Chunk
 from ingest.keyword import KeywordIndex
-from ingest.text import lines_and_units, tokenize
+from ingest.text import HEADING_SENTENCE_WORDS, lines_and_units, tokenize
 
 from .query import GRADE_NAMES, Query
 
@@ -21,20 +21,25 @@ PHRASE_CREDIT = 0.3
 # How much a sentence's similarity in meaning to the question counts beside its share of the question's words.
 SEMANTIC_WEIGHT = 1.0
 # Credit for a sentence holding the kind of thing asked for (a number for 'how many', a grade for a judgement).
-ANSWER_KIND_CREDIT = 0.15
+ANSWER_KIND_CREDIT = 0.3
 # A unit of under four words says too little to quote alone, unless it is what was asked for.
 SHORT_PENALTY = 0.15
 # A sentence carries the question's central content when it holds this share of its words (by rarity)…
 MIN_COVERAGE = 0.4
-# …or, in other words, is this similar to it in meaning (cosine of MiniLM vectors).
+# …or, in other words, is this similar to it in meaning (cosine of MiniLM vectors). A question's rare words
+# must be among those it holds, unless it holds this much of the question without them ('unfinished' is in
+# no report, 'incomplete' is).
 MIN_SIMILARITY = 0.6
+STRONG_COVERAGE = 0.6
 
 GRADES = re.compile(rf"\b({'|'.join(GRADE_NAMES)})\b", re.I)
 _ANSWER_SHAPES = {
-    "number": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|"
-                         r"hundred|half|third|quarter)\b", re.I),
+    "number": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|"
+                         r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|half|third|"
+                         r"quarter)\b", re.I),
     "judgement": GRADES,
-    "person": re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z'-]+\b"),
+    # A forename and a surname: 'Sean Tarpey', 'Brenda McLaughlin', 'Jenny-ellen Scotland', "Mary O'Neill".
+    "person": re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)? (?:Mc|Mac|O'|D')?[A-Z][A-Za-z'-]+\b"),
     "date": re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|october|"
                        r"november|december)\b", re.I),
 }
@@ -47,10 +52,13 @@ class Sentence:
     coverage: float  # share of the question's words (by rarity) it carries, its section heading's included
     similarity: float  # cosine to the question, 0 without sentence vectors
     score: float
+    holds_rare: bool = True  # holds each of the question's rare words (Query.rare_terms)
 
     def carries(self) -> bool:
-        """Whether it holds the question's central content, in its words or in its meaning."""
-        return self.coverage >= MIN_COVERAGE or self.similarity >= MIN_SIMILARITY
+        """Whether it holds the question's central content: enough of its words, its rare ones among them
+        (what sets the question apart: 'air' in 'air quality near schools'), or its meaning."""
+        return (self.coverage >= MIN_COVERAGE and (self.holds_rare or self.coverage >= STRONG_COVERAGE)) \
+            or self.similarity >= MIN_SIMILARITY
 
 
 def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
@@ -66,43 +74,50 @@ def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
     # A word of the section heading counts as a word of each sentence below it: the heading says what they
     # are about ('Judgement Grade', 'Signed').
     section_tokens = set(tokenize(chunk.section))
+    # A rare word may also be in what the whole document is ('Sources'), said once in its title.
+    title_tokens = set(tokenize(chunk.title))
     out = []
     for (line, unit), similarity in zip(units, similarities):
         if is_heading(unit, chunk):
             continue
         tokens = tokenize(unit)
-        coverage = covered(query, set(tokens) | section_tokens) + PHRASE_CREDIT * phrases(query, tokens)
+        present = set(tokens) | section_tokens
+        coverage = covered(query, present) + PHRASE_CREDIT * phrases(query, tokens)
         score = coverage + SEMANTIC_WEIGHT * float(similarity) + CHUNK_CREDIT * chunk_share
         shaped = query.answer_kind in _ANSWER_SHAPES and bool(_ANSWER_SHAPES[query.answer_kind].search(unit))
         if shaped:
             score += ANSWER_KIND_CREDIT
         elif len(unit.split()) < 4:  # 'Overall effectiveness Good' is short and says all that was asked
             score -= SHORT_PENALTY
-        out.append(Sentence(unit, line, coverage, float(similarity), score * weight))
+        out.append(Sentence(unit, line, coverage, float(similarity), score * weight,
+                            all(covered_term(query, term, present | title_tokens) for term in query.rare_terms)))
     out.sort(key=lambda s: -s.score)
     return out
 
 
 def is_heading(unit: str, chunk: Chunk) -> bool:
-    """A heading names a topic; it never answers alone. A line without a sentence's ending whose longer
-    words are all capitalised ('The Local Safeguarding Children Board (LSCB)'), or one of the chunk's own
-    headings. Labelled lines ('Lead Peer: Charlotte Ramsden'), statements, and a judgement's row ('Overall
-    Effectiveness Good') are not headings."""
+    """A heading names a topic; it never answers alone: a line without a sentence's ending whose longer
+    words are all capitalised ('The Local Safeguarding Children Board (LSCB)'), or a short heading of the
+    chunk. Labelled lines ('Lead Peer: Charlotte Ramsden'), a judgement's row ('Overall effectiveness Good')
+    and a heading that is a statement ('The overall judgement is that services require improvement') say
+    something."""
     stripped = unit.strip()
-    if not stripped or stripped[-1] in ".!?:;," or ":" in stripped:
+    if not stripped or stripped[-1] in ".!?:;," or ":" in stripped or GRADES.search(stripped):
         return False
-    if stripped in chunk.headings():
-        return True
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", stripped) if len(w) >= 4]
-    return bool(words) and len(stripped.split()) <= 12 and all(w[0].isupper() for w in words) \
-        and not GRADES.search(stripped) and not re.search(r"\d", stripped)
+    if words and len(stripped.split()) <= 12 and all(w[0].isupper() for w in words) and not re.search(r"\d", stripped):
+        return True
+    return stripped in chunk.headings() and len(stripped.split()) < HEADING_SENTENCE_WORDS
+
+
+def covered_term(query: Query, term: str, tokens: set[str]) -> bool:
+    """Whether a text's words hold a question word or its other form (an acronym's full form, all its words)."""
+    return term in tokens or any(form <= tokens for form in query.synonyms.get(term, []))
 
 
 def covered(query: Query, tokens: set[str]) -> float:
-    """The share of the question's weight a text's words carry; an acronym's full form counts when all of
-    its words are there."""
-    found = sum(weight for term, weight in query.terms.items()
-                if term in tokens or any(form <= tokens for form in query.synonyms.get(term, [])))
+    """The share of the question's weight a text's words carry."""
+    found = sum(weight for term, weight in query.terms.items() if covered_term(query, term, tokens))
     total = sum(query.terms.values())
     return found / total if total else 0.0
 

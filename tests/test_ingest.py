@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from bot.service import ReviewBot, keyword_dir, open_store
@@ -31,6 +32,10 @@ class CountingEmbedder:
     def embed(self, texts):
         self.texts += len(texts)
         return self.inner.embed(texts)
+
+    def embed_with_parts(self, texts, parts, late=True):
+        self.texts += len(texts)
+        return self.inner.embed_with_parts(texts, parts, late)
 
 
 @pytest.mark.shared
@@ -80,6 +85,35 @@ def test_incremental_unchanged_changed_removed(tmp_path):
     assert [o.status for o in removed.outcomes if o.source.endswith(".html")] == ["removed"]
     assert [r.source for r in store.manifest().values()] == [findings.name]
     assert {c.source for c in store.complete_chunks(store.manifest())} == {findings.name}
+    # Its sentence vectors go with it; the changed file's are its new text's.
+    (record,) = store.manifest().values()
+    assert [p.name for p in (kdir / "sentences").glob("*.npz")] == [f"{record.key}-{record.sha256[:16]}.npz"]
+
+
+def test_sentence_vectors_come_from_the_chunks_pass_and_are_remade_when_missing(tmp_path):
+    settings = settings_for(tmp_path / "data")
+    store = open_store(settings)
+    kdir = keyword_dir(settings, store)
+    ingest([EXAMPLES], store, store.embedder, kdir)
+    saved = ReviewBot(settings).keyword
+    assert saved.sentence_vectors.shape == (len(saved.unit_chunk_array), 384)
+
+    # Late chunking: each sentence's vector is pooled from its chunk's own pass, and means what the sentence
+    # says alone.
+    text = "Caseloads of between 24 and 28 cases were reported. The team met leaders in May."
+    spans = [(0, 51), (52, len(text))]
+    vectors, parts = store.embedder.embed_with_parts([text], [spans])
+    assert np.allclose(vectors[0], store.embedder.embed([text])[0], atol=1e-3)
+    alone = store.embedder.embed([text[a:b] for a, b in spans])
+    similarity = np.array(parts[0]) @ np.array(alone).T  # late vectors against the sentences alone
+    assert similarity[0, 0] > 0.7 and similarity[1, 1] > 0.7
+    assert similarity[0, 0] > similarity[0, 1] and similarity[1, 1] > similarity[1, 0]
+
+    # A bot whose data folder lacks them (not the ingest job's) makes them once, the same as ingest did.
+    shutil.rmtree(kdir)
+    remade = ReviewBot(settings).keyword
+    assert len(list((kdir / "sentences").glob("*.npz"))) == 2
+    assert np.allclose(remade.sentence_vectors, saved.sentence_vectors, atol=2e-2)
 
 
 def test_half_written_document_is_invisible_and_cleaned_up(tmp_path):
@@ -164,8 +198,9 @@ def test_embedding_lends_a_core_to_the_reader_only_while_it_reads(tmp_path):
 
     embedder = ThreadRecordingEmbedder(MiniLMEmbedder())
     texts = [f"Caseloads in team {n} were {'high ' * (n % 7)}at the time of the review." for n in range(2 * EMBED_SLICE + 5)]
+    parts = [[(0, 9), (10, len(text))] for text in texts]
     reader_busy = iter([True, False, True])
-    vectors = embed_sharing_cores(embedder, texts, lambda: next(reader_busy))
+    vectors, part_vectors = embed_sharing_cores(embedder, texts, parts, lambda: next(reader_busy))
     assert embedder.threads == [max(1, CORES - 1), CORES, max(1, CORES - 1), CORES]
-    plain = embedder.inner.embed(texts)
-    assert all(abs(a - b) < 1e-3 for v, w in zip(vectors, plain) for a, b in zip(v, w))
+    plain, plain_parts = embedder.inner.embed_with_parts(texts, parts)
+    assert np.allclose(vectors, plain, atol=1e-3) and np.allclose(part_vectors, plain_parts, atol=1e-3)

@@ -1,0 +1,260 @@
+"""What each tuned number changes, shown on small hand-built passages: for each, the ranking or the answer
+with the number as chosen, and with it set aside. README ("How the numbers were chosen") says how each was
+chosen on the tuning questions."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot import answer, query as query_module, retrieve, sentences
+from bot.answer import extract
+from bot.query import Query, analyse
+from bot.retrieve import Retrieved, Retriever, fuse
+from bot.sentences import is_heading, score_sentences
+from ingest.document import Chunk
+from ingest.keyword import KeywordIndex
+from ingest.text import lines_and_units
+
+
+def chunk(number: int, text: str, source: str = "review.pdf", **fields) -> Chunk:
+    values = {"page": 1, "section": "", "title": source, "council": None, "date": None, "doc_type": "report"}
+    values.update(fields)
+    return Chunk(id=f"{source}:{number}", source=source, text=text, **values)
+
+
+def index_of(*chunks: Chunk, vectors: list[list[float]] | None = None) -> KeywordIndex:
+    """A keyword index of the chunks; `vectors`: one per sentence of all of them, in order."""
+    units = sum(len(lines_and_units(c.text, c.headings())) for c in chunks)
+    matrix = np.array(vectors, dtype=np.float32) if vectors is not None else np.zeros((units, 0), np.float32)
+    return KeywordIndex.build(list(chunks), "test", acronyms={}, sentence_vectors=matrix)
+
+
+def ask(keyword: KeywordIndex, question: str, vector: list[float] | None = None) -> Query:
+    query = analyse(question, Retriever(None, keyword))
+    query.vector = np.array(vector, dtype=np.float32) if vector is not None else None
+    return query
+
+
+def ranked(keyword: KeywordIndex, query: Query, index: int = 0, share: float = 1.0) -> list[str]:
+    return [s.text for s in score_sentences(query, index, share, 1.0, keyword)]
+
+
+def passages(keyword: KeywordIndex, query: Query, shares: list[float]) -> list[Retrieved]:
+    return [Retrieved(c, share, score_sentences(query, i, share, 1.0, keyword))
+            for i, (c, share) in enumerate(zip(keyword.chunks, shares))]
+
+
+# Filler, so that the words of the questions below are not the commonest in the index.
+FILLER = [chunk(n, f"The council meeting number {n} discussed budgets, buildings and transport.", f"filler{n}.pdf")
+          for n in range(4)]
+
+
+def test_chunk_credit_prefers_the_sentence_of_the_better_passage(monkeypatch):
+    same = "Social workers described caseloads of 25 to 30 cases."
+    keyword = index_of(chunk(0, same, "a.pdf"), chunk(0, same, "b.pdf"), *FILLER)
+    query = ask(keyword, "What caseloads did social workers describe?")
+    strong, weak = (score_sentences(query, i, share, 1.0, keyword)[0].score for i, share in [(0, 1.0), (1, 0.2)])
+    assert strong - weak == pytest.approx(sentences.CHUNK_CREDIT * 0.8)
+    monkeypatch.setattr(sentences, "CHUNK_CREDIT", 0.0)
+    strong, weak = (score_sentences(query, i, share, 1.0, keyword)[0].score for i, share in [(0, 1.0), (1, 0.2)])
+    assert strong == pytest.approx(weak)
+
+
+def test_phrase_credit_prefers_the_question_words_standing_together(monkeypatch):
+    keyword = index_of(chunk(0, "The week before, staff were on duty at the hub.\nStaff said duty weeks are tiring."),
+                       *FILLER)
+    query = ask(keyword, "What did staff say about duty weeks?")
+    assert ranked(keyword, query)[0] == "Staff said duty weeks are tiring."
+    monkeypatch.setattr(sentences, "PHRASE_CREDIT", 0.0)
+    first, second = score_sentences(query, 0, 1.0, 1.0, keyword)[:2]
+    assert first.score == pytest.approx(second.score)
+
+
+def test_semantic_weight_lets_a_paraphrase_win_over_shared_words(monkeypatch):
+    # The question vector is (1, 0); the paraphrase's sentence vector is close to it, the other far.
+    keyword = index_of(chunk(0, "Social workers enjoy the training on offer.\nCaseloads are far too high for the team."),
+                       *FILLER, vectors=[[0.0, 1.0], [0.9, 0.436]] + [[0.0, 1.0]] * 4)
+    query = ask(keyword, "Are social workers stretched?", [1.0, 0.0])
+    assert ranked(keyword, query)[0] == "Caseloads are far too high for the team."
+    monkeypatch.setattr(sentences, "SEMANTIC_WEIGHT", 0.0)
+    assert ranked(keyword, query)[0] == "Social workers enjoy the training on offer."
+
+
+def test_a_sentence_carries_the_question_by_its_words_or_by_its_meaning(monkeypatch):
+    keyword = index_of(chunk(0, "Caseloads are far too high for the team."), *FILLER,
+                       vectors=[[0.9, 0.436]] + [[0.0, 1.0]] * 4)
+    query = ask(keyword, "Are social workers stretched?", [1.0, 0.0])
+    sentence = score_sentences(query, 0, 1.0, 1.0, keyword)[0]
+    assert sentence.coverage < sentences.MIN_COVERAGE and sentence.similarity >= sentences.MIN_SIMILARITY
+    assert not extract(query, passages(keyword, query, [1.0]), keyword).abstained
+    monkeypatch.setattr(sentences, "MIN_SIMILARITY", 0.95)
+    assert extract(query, passages(keyword, query, [1.0]), keyword).abstained
+
+
+def test_min_coverage_is_how_much_of_the_question_an_answer_must_hold(monkeypatch):
+    others = [chunk(0, f"The children's disability team met {n} times.", f"team{n}.pdf") for n in range(2)]
+    keyword = index_of(chunk(0, "Agency staff cover vacancies in the east of the county."), *others, *FILLER)
+    query = ask(keyword, "How are vacancies in the children's disability team covered by agency staff?")
+    sentence = score_sentences(query, 0, 1.0, 1.0, keyword)[0]
+    assert sentence.coverage >= sentences.MIN_COVERAGE
+    assert not extract(query, passages(keyword, query, [1.0, 0.1, 0.1]), keyword).abstained
+    query = ask(keyword, "What did the review say about the east Asian community's support for the disability team?")
+    assert score_sentences(query, 0, 1.0, 1.0, keyword)[0].coverage < sentences.MIN_COVERAGE
+    assert extract(query, passages(keyword, query, [1.0, 0.1, 0.1]), keyword).abstained
+
+
+def test_a_rare_question_word_missing_from_the_answer_means_the_documents_do_not_say(monkeypatch):
+    common = [chunk(0, f"Teaching quality in schools near site {n} is good.", f"school{n}.pdf") for n in range(3)]
+    keyword = index_of(chunk(0, "Schools near here get quality support."),
+                       chunk(1, "Air pollution was not part of this review.", "other.pdf"), *common, *FILLER)
+    question = "What did they say about air quality near schools?"
+    assert query_module.RARE_SHARE > 0 and ask(keyword, question).rare_terms == ["air"]  # one passage of ten
+    query = ask(keyword, question)
+    best = score_sentences(query, 0, 1.0, 1.0, keyword)[0]
+    assert sentences.MIN_COVERAGE <= best.coverage < sentences.STRONG_COVERAGE and not best.holds_rare
+    shares = [1.0, 0.1, 0.1, 0.1, 0.1]
+    assert extract(query, passages(keyword, query, shares), keyword).abstained
+    monkeypatch.setattr(query_module, "RARE_SHARE", 0.0)
+    query = ask(keyword, question)
+    assert not extract(query, passages(keyword, query, shares), keyword).abstained
+
+
+def test_strong_coverage_answers_without_a_word_no_document_holds():
+    keyword = index_of(chunk(0, "Managers had not considered incomplete enquiries in their performance data."),
+                       *FILLER)
+    query = ask(keyword, "Had managers considered unfinished enquiries in their performance data?")
+    assert query.unknown_words == ["unfinished"]
+    best = score_sentences(query, 0, 1.0, 1.0, keyword)[0]
+    assert not best.holds_rare and best.coverage >= sentences.STRONG_COVERAGE
+    assert not extract(query, passages(keyword, query, [1.0]), keyword).abstained
+    query = ask(keyword, "How many cars are in the council's vehicle fleet?")
+    assert extract(query, passages(keyword, query, [1.0]), keyword).answer.startswith(
+        "The indexed documents don't answer this. None of them mentions cars, vehicle, fleet.")
+
+
+def test_answer_kind_credit_prefers_a_number_when_asked_how_many(monkeypatch):
+    keyword = index_of(chunk(0, "Social workers left the service that year.\nTwelve social workers left the service."),
+                       *FILLER)
+    query = ask(keyword, "How many social workers left the service?")
+    assert query.answer_kind == "number" and "mani" not in query.terms
+    assert ranked(keyword, query)[0] == "Twelve social workers left the service."
+    monkeypatch.setattr(sentences, "ANSWER_KIND_CREDIT", 0.0)
+    assert ranked(keyword, query)[0] == "Social workers left the service that year."
+
+
+def test_short_penalty_passes_over_fragments_but_not_a_grade_asked_for(monkeypatch):
+    keyword = index_of(chunk(0, "Duty weeks.\nStaff said duty weeks help."), *FILLER)
+    query = ask(keyword, "What about duty weeks?")
+    assert ranked(keyword, query)[0] == "Staff said duty weeks help."
+    monkeypatch.setattr(sentences, "SHORT_PENALTY", 0.0)
+    assert ranked(keyword, query)[0] == "Duty weeks."
+    # A judgement's row is short, and is the answer.
+    keyword = index_of(chunk(0, "Leaders are ambitious for children in care here.\nCare leavers Outstanding"), *FILLER)
+    query = ask(keyword, "How were care leavers judged?")
+    assert ranked(keyword, query)[0] == "Care leavers Outstanding"
+
+
+def test_focus_weight_makes_a_who_question_turn_on_its_verb(monkeypatch):
+    keyword = index_of(chunk(0, "The panel meeting is held every month.\nChaired by the director of services."),
+                       *FILLER)
+    query = ask(keyword, "Who chaired the panel meeting?")
+    assert ranked(keyword, query)[0] == "Chaired by the director of services."
+    monkeypatch.setattr(query_module, "FOCUS_WEIGHT", 1.0)
+    query = ask(keyword, "Who chaired the panel meeting?")
+    assert ranked(keyword, query)[0] == "The panel meeting is held every month."
+
+
+@pytest.mark.parametrize("line, heading", [
+    ("The Local Safeguarding Children Board (LSCB)", True),
+    ("Early Help", True),
+    ("Lead Peer: Charlotte Ramsden", False),
+    ("Overall effectiveness Good", False),
+    ("The overall judgement is that children's services require improvement", False),
+    ("Caseloads are too high.", False),
+])
+def test_headings_are_never_answers(line, heading):
+    assert is_heading(line, chunk(0, line)) is heading
+
+
+def test_a_heading_alone_is_no_answer():
+    keyword = index_of(chunk(0, "The Local Safeguarding Children Board (LSCB)\nMeetings are held in the town hall."),
+                       *FILLER)
+    query = ask(keyword, "What is the role of the Local Safeguarding Children Board?")
+    assert "The Local Safeguarding Children Board (LSCB)" not in ranked(keyword, query)
+    assert extract(query, passages(keyword, query, [1.0]), keyword).abstained
+
+
+def test_next_quote_share_keeps_only_sentences_close_to_the_best(monkeypatch):
+    keyword = index_of(chunk(0, "Duty weeks are tiring for staff.\nStaff find duty weeks long.\nDuty is shared."),
+                       *FILLER)
+    query = ask(keyword, "What do staff say about duty weeks?")
+    quotes = {c.quote for c in extract(query, passages(keyword, query, [1.0]), keyword).citations}
+    assert quotes == {"Duty weeks are tiring for staff.", "Staff find duty weeks long."}
+    monkeypatch.setattr(answer, "NEXT_QUOTE_SHARE", 1.0)
+    assert len(extract(query, passages(keyword, query, [1.0]), keyword).citations) == 1
+
+
+def test_channel_weights_keyword_first_vectors_as_tie_breakers():
+    # Chunk 0 is the keyword channel's best; chunk 1 the chunk-vector channel's; chunk 2 the sentence-vector
+    # channel's. Each gets its channel's weight, and the last candidate of a vector channel gets nothing.
+    zeros = np.zeros(3)
+    fused = fuse(np.array([3.0, 0.0, 0.0]), zeros, np.array([0.2, 0.7, 0.2]), np.array([0.3, 0.3, 0.8]), None)
+    assert fused[0] == pytest.approx(retrieve.KEYWORD_WEIGHT)
+    assert fused[1] == pytest.approx(retrieve.DENSE_WEIGHT)
+    assert fused[2] == pytest.approx(retrieve.SENTENCE_DENSE_WEIGHT)
+    assert retrieve.KEYWORD_WEIGHT > retrieve.SENTENCE_DENSE_WEIGHT >= retrieve.DENSE_WEIGHT
+    fused = fuse(np.array([3.0, 2.9, 0.0]), np.array([0.0, 3.0, 0.0]), zeros, zeros, None)
+    assert fused[1] > fused[0]  # the best single sentence (SENTENCE_WEIGHT) breaks a near tie
+
+
+def test_rerank_depth_reorders_only_the_first_passages(monkeypatch):
+    texts = [f"Passage {n} mentions the hub." for n in range(3)] + ["Duty weeks are tiring for staff at the hub."]
+    keyword = index_of(*(chunk(n, text) for n, text in enumerate(texts)), *FILLER)
+    retriever = Retriever(None, keyword)
+    query = ask(keyword, "What do staff say about duty weeks at the hub?")
+    order = [(0, 1.0), (1, 0.9), (2, 0.8), (3, 0.7)]
+    assert retriever._reranked(query, order, lambda c: 1.0)[0].chunk.text == texts[3]
+    monkeypatch.setattr(retrieve, "RERANK_DEPTH", 3)
+    assert retriever._reranked(query, order, lambda c: 1.0)[-1].chunk.text == texts[3]
+
+
+def test_steering_weights(monkeypatch):
+    chunks = [chunk(0, "Care leavers are well supported.", "2019.pdf", years=(2019,), months=("2019-03",),
+                    council="Trafford", date="2019-05-08", doc_type="inspection report", topics=("inspection",)),
+              chunk(0, "Care leavers are well supported.", "2016.pdf", years=(2016,), months=("2016-02",),
+                    council="Trafford", date="2016-04-01", doc_type="peer review", topics=("peer review",))]
+    keyword = index_of(*chunks)
+    retriever = Retriever(None, keyword)
+
+    def ratio(question: str) -> float:
+        weight = retriever.steering(ask(keyword, question))
+        return weight(chunks[0]) / weight(chunks[1])
+
+    assert ratio("What about care leavers in 2019?") == pytest.approx(retrieve.YEAR_BOOST)
+    assert ratio("What did the March 2019 report say about care leavers?") == pytest.approx(
+        retrieve.YEAR_BOOST * retrieve.MONTH_BOOST)
+    # The inspection is of the kind asked for; the peer review is weighed down.
+    assert ratio("What did the inspection say about care leavers?") == pytest.approx(1 / retrieve.KIND_PENALTY)
+    assert ratio("What did Trafford's latest report say about care leavers?") == pytest.approx(
+        1 / retrieve.OLDER_REPORT_PENALTY)
+    assert retriever.weight(0, lambda c: 1.0) == 1.0
+    monkeypatch.setattr(keyword, "boilerplate", np.array([True, False]))
+    assert retriever.weight(0, lambda c: 1.0) == pytest.approx(retrieve.BOILERPLATE_PENALTY)
+
+
+def test_a_year_or_a_kind_of_document_with_no_report_of_the_council_is_said_so():
+    keyword = index_of(chunk(0, "Care leavers are well supported.", "2019.pdf", years=(2019,), council="Trafford",
+                             doc_type="inspection report", topics=("inspection",)))
+    retriever = Retriever(None, keyword)
+    query = analyse("What did the 2009 inspection of Trafford say about care leavers?", retriever)
+    assert query.years_without_documents == [2009]
+    result = extract(query, passages(keyword, query, [1.0]), keyword)
+    assert result.abstained and "None of those about Trafford is from 2009." in result.answer
+    # A year that is an event's, not the report's, is no reason to abstain.
+    assert not analyse("How have Trafford's care leavers done since 2009?", retriever).years_without_documents
+    assert not analyse("What happened to Trafford's care leavers in 2008-09?", retriever).years_without_documents
+    query = analyse("What did the peer review say about Trafford's care leavers?", retriever)
+    assert query.kinds_without_documents == ["peer review"]
+    assert "None of those about Trafford is a peer review." in extract(query, passages(keyword, query, [1.0]),
+                                                                       keyword).answer
+    assert not analyse("What did the inspection say about Trafford's care leavers?", retriever).kinds_without_documents
