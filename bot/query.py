@@ -37,7 +37,7 @@ KIND_WORDS = [
 ]
 # Words that name the document a question is about ('what did the peer review say…'), not what it asks.
 _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
-                             r"\bbriefing(?: note)?\b|\bofsted\b", re.I)
+                             r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
 _JUDGEMENT_WORDS = ["judged", "judgements?", "graded", "grades?", "rated", "ratings?"]
 GRADE_NAMES = ["outstanding", "good", "requires improvement", "inadequate"]
 # What kind of answer a question wants, from how it is asked; the first that matches.
