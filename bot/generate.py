@@ -113,12 +113,14 @@ def _supports(source_text: str, sentence: str, quotes: list[str]) -> bool:
 
 
 def _support_quote(chunk: Chunk, sentences: list[str]) -> str:
-    """The unit of the source that best matches what cites it: the verbatim quote shown with the citation."""
-    spans = [q for s in sentences for q in _QUOTED.findall(s) if is_verbatim(q, chunk.text)]
+    """The unit of the source that best matches what cites it: the verbatim quote shown with the citation.
+    A span the model quoted counts only inside one unit: across two lines of the cleaned text it may not be
+    contiguous in the document itself (a running header or a page break between them)."""
+    units = units_of(chunk.text, chunk.headings()) or [chunk.text]
+    spans = [q for s in sentences for q in _QUOTED.findall(s) if any(is_verbatim(q, u) for u in units)]
     if spans:
         return spans[0]
     wanted = set(tokenize(" ".join(sentences)))
-    units = units_of(chunk.text, chunk.headings()) or [chunk.text]
     return max(units, key=lambda u: len(wanted & set(tokenize(u))))
 
 

@@ -132,8 +132,9 @@ class ReviewBot:
         retrieved = retriever.retrieve(query, filters, wanted)
         retrieved_at = time.perf_counter()
         answer = extract(query, retrieved[:PASSAGES], retriever.keyword)
-        if self.llm is not None:
-            # The extractive answer is the fallback for anything the model's answer can't stand behind.
+        # When no passage carries the question, the model is not asked: a model given passages answers from
+        # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.
+        if self.llm is not None and not answer.abstained:
             answer = llm_answer(query, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,
                                 self.settings.llm_source_tokens, answer)
         finished = time.perf_counter()
