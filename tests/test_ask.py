@@ -125,6 +125,11 @@ def test_eval_prints_the_scorers_figures(indexed, tmp_path):
     for key in ("recall_at_5", "mrr", "cited", "false_abstain", "abstain_correct", "quote_fidelity"):
         assert ours_summary[key] == theirs[key], key
     assert theirs["quote_fidelity"] == 1.0
+    # Abstention as precision (right to abstain) and recall (abstained when it should), from the same counts.
+    answerable = theirs["answerable"]
+    right, wrong = round(theirs["abstain_correct"] * theirs["unanswerable"]), round(theirs["false_abstain"] * answerable)
+    assert ours_summary["abstain_recall"] == theirs["abstain_correct"]
+    assert ours_summary["abstain_precision"] == (round(right / (right + wrong), 3) if right + wrong else None)
 
 
 def _subset_names():
