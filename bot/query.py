@@ -40,10 +40,11 @@ _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\
                              r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
 _JUDGEMENT_WORDS = ["judged", "judgements?", "graded", "grades?", "rated", "ratings?"]
 GRADE_NAMES = ["outstanding", "good", "requires improvement", "inadequate"]
+_HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b|"
+                       r"\bnumber of\b", re.I)
 # What kind of answer a question wants, from how it is asked; the first that matches.
 ANSWER_KINDS = [
-    ("number", re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b|"
-                          r"\bnumber of\b", re.I)),
+    ("number", _HOW_MANY),
     ("judgement", re.compile(rf"\b({'|'.join(_JUDGEMENT_WORDS)}|overall effectiveness)\b", re.I)),
     ("person", re.compile(r"^\s*(who|whom)\b|\bwho (led|was|were|signed|chaired)\b|\b(name|names) of\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\bwhat date\b|\bwhich (month|year)\b", re.I)),
@@ -65,8 +66,8 @@ class Query:
     # What is searched: the question without the words that pick documents (a council's name, 'latest'),
     # with each acronym's other form added.
     search_text: str
-    # Content words (stemmed) and how much each counts: its rarity, doubled for the word a who-question
-    # turns on ('lead' in 'who was the lead inspector').
+    # Content words (stemmed), in the question's order (two neighbours are a phrase), and how much each
+    # counts: its rarity, doubled for the word a who-question turns on ('lead' in 'who was the lead inspector').
     terms: dict[str, float]
     # Words in so few passages that an answer without them is about something else ('air' in 'air quality'),
     # or in none at all.
@@ -116,7 +117,7 @@ def analyse(question: str, retriever: "Retriever", council: str | None = None) -
     # 'How long', 'how many': the number is the answer; 'long' and 'many' needn't be in it.
     number_words = set()
     if answer_kind == "number":
-        number_words = {t for m in ANSWER_KINDS[0][1].finditer(question) for t in tokenize(m.group(0))}
+        number_words = {t for m in _HOW_MANY.finditer(question) for t in tokenize(m.group(0))}
     terms: dict[str, float] = {}
     for token in tokenize(question):
         if token not in steering and token not in number_words and token not in terms:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ingest.document import Chunk
 from ingest.keyword import KeywordIndex
+from ingest.metadata import MONTHS
 from ingest.text import HEADING_SENTENCE_WORDS, lines_and_units, tokenize
 
 from .query import GRADE_NAMES, Query
@@ -26,10 +27,10 @@ ANSWER_KIND_CREDIT = 0.3
 SHORT_PENALTY = 0.15
 # A sentence carries the question's central content when it holds this share of its words (by rarity)…
 MIN_COVERAGE = 0.4
-# …or, in other words, is this similar to it in meaning (cosine of MiniLM vectors). A question's rare words
-# must be among those it holds, unless it holds this much of the question without them ('unfinished' is in
-# no report, 'incomplete' is).
+# …or, in other words, is this similar to it in meaning (cosine of MiniLM vectors).
 MIN_SIMILARITY = 0.6
+# A question's rare words must be among those it holds, unless it holds this much of the question without
+# them ('unfinished' is in no report, 'incomplete' is).
 STRONG_COVERAGE = 0.6
 
 GRADES = re.compile(rf"\b({'|'.join(GRADE_NAMES)})\b", re.I)
@@ -40,8 +41,7 @@ _ANSWER_SHAPES = {
     "judgement": GRADES,
     # A forename and a surname: 'Sean Tarpey', 'Brenda McLaughlin', 'Jenny-ellen Scotland', "Mary O'Neill".
     "person": re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)? (?:Mc|Mac|O'|D')?[A-Z][A-Za-z'-]+\b"),
-    "date": re.compile(r"\b(19|20)\d\d\b|\b(january|february|march|april|may|june|july|august|september|october|"
-                       r"november|december)\b", re.I),
+    "date": re.compile(rf"\b(19|20)\d\d\b|\b({'|'.join(MONTHS)})\b", re.I),
 }
 
 
