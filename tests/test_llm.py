@@ -73,6 +73,8 @@ def test_good_answer_is_kept_with_its_citations(llm_bot, fake):
     body = fake.requests[0]
     assert body["model"] == "test-model" and body["temperature"] == 0
     assert body["messages"][0]["role"] == "system" and "[n]" not in body["messages"][0]["content"][:0]
+    # The model is told what the question asks for, from the same Query retrieval used.
+    assert "It asks for a person's name." in user_prompt(body["messages"])
 
 
 def test_invented_quote_removes_its_sentence(llm_bot, fake):
