@@ -66,25 +66,31 @@ class SentenceVectors:
 
     def matrix(self, chunks: list[Chunk], shas: dict[str, str], embedder) -> np.ndarray:
         """One row per unit of `chunks` (in their order), from the saved files; a document without a usable
-        file is embedded again and saved. Files of documents no longer indexed are removed."""
+        file is embedded again and saved. Files of documents no longer indexed are removed. Each file is
+        copied into the matrix as it is read, so the national matrix (380 MB) is held once."""
         by_document: dict[str, list[Chunk]] = {}
         for chunk in chunks:
             by_document.setdefault(chunk.id.rsplit(":", 1)[0], []).append(chunk)
-        parts = []
+        expected = {key: units_per_chunk(document_chunks) for key, document_chunks in by_document.items()}
+        matrix: np.ndarray | None = None
+        start = 0
         for key, document_chunks in by_document.items():
-            expected = units_per_chunk(document_chunks)
             saved = self.load(key, shas[key])
-            if saved is None or saved[1].tolist() != expected:
+            if saved is None or saved[1].tolist() != expected[key]:
                 log.info("making sentence vectors for %s", document_chunks[0].source)
                 _, per_chunk = embedder.embed_with_parts([embedded_text(c) for c in document_chunks],
                                                          [sentence_spans(c) for c in document_chunks])
                 self.save(key, shas[key], per_chunk)
                 saved = self.load(key, shas[key])
-            if len(saved[0]):
-                parts.append(saved[0])
+            vectors = saved[0]
+            if not len(vectors):
+                continue
+            if matrix is None:
+                matrix = np.empty((sum(map(sum, expected.values())), vectors.shape[1]), dtype=np.float32)
+            matrix[start:start + len(vectors)] = vectors
+            start += len(vectors)
         self._remove_others({self._path(key, shas[key]).name for key in by_document})
-        width = parts[0].shape[1] if parts else 0
-        return np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, width), dtype=np.float32)
+        return matrix if matrix is not None else np.zeros((0, 0), dtype=np.float32)
 
     def _remove_others(self, keep: set[str]) -> None:
         if not self.folder.is_dir():
