@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ingest.metadata import MONTHS
-from ingest.text import acronyms_in, expand_query, full_forms_in, tokenize
+from ingest.text import GRADE_NAMES, acronyms_in, expand_query, full_forms_in, tokenize
 
 if TYPE_CHECKING:
     from .retrieve import Retriever
@@ -39,7 +39,6 @@ KIND_WORDS = [
 _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
                              r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
 _JUDGEMENT_WORDS = ["judged", "judgements?", "graded", "grades?", "rated", "ratings?"]
-GRADE_NAMES = ["outstanding", "good", "requires improvement", "inadequate"]
 _HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b|"
                        r"\bnumber of\b", re.I)
 # What kind of answer a question wants, from how it is asked; the first that matches.
@@ -107,8 +106,10 @@ class Query:
 def analyse(question: str, retriever: "Retriever", council: str | None = None) -> Query:
     """`council`: a council chosen outside the question (a filter) rather than named in it."""
     keyword = retriever.keyword
-    councils = {retriever.canonical_council(council)} if council else retriever.named_councils(question)
     named = retriever.councils_in(question)
+    # The question's councils with documents, unless a filter chose one.
+    councils = {retriever.canonical_council(council)} if council else \
+        {name for name in named if name in retriever.indexed_councils}
     search_text = expand_query(retriever.council_names.without(LATEST.sub(" ", question), councils),
                                keyword.acronyms)
     steering = _steering_words(question, councils)

@@ -11,9 +11,9 @@ import numpy as np
 from ingest.document import Chunk
 from ingest.keyword import KeywordIndex
 from ingest.metadata import MONTHS
-from ingest.text import HEADING_SENTENCE_WORDS, lines_and_units, tokenize
+from ingest.text import GRADE_NAMES, HEADING_SENTENCE_WORDS, lines_and_units, tokenize
 
-from .query import GRADE_NAMES, Query
+from .query import Query
 
 # How much a passage's retrieval score counts beside how well a sentence of it answers.
 CHUNK_CREDIT = 0.5

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .document import Chunk
-from .text import builtin_glossary, learn_acronyms, tokenize, units_of
+from .text import GRADE_NAMES, builtin_glossary, learn_acronyms, tokenize, units_of
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -29,7 +29,7 @@ def boilerplate_text(text: str) -> str:
 
 # A row of a judgement table ('Overall effectiveness Good'): many councils share the same grades, word for
 # word, yet each table is its own report's finding.
-_JUDGEMENT_ROW = re.compile(r"\b(outstanding|good|requires improvement(?: to be good)?|inadequate)\s*$", re.I | re.M)
+_JUDGEMENT_ROW = re.compile(rf"\b({'|'.join(GRADE_NAMES)})(?: to be good)?\s*$", re.I | re.M)
 
 
 class KeywordIndex:

@@ -47,6 +47,10 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords([_IRREGULAR.get(w, w) for w in words if w and w not in stop])
 
 
+# The grades of an Ofsted judgement, as reports write them.
+GRADE_NAMES = ["outstanding", "good", "requires improvement", "inadequate"]
+
+
 # Sentences
 
 
