@@ -25,6 +25,11 @@ SEMANTIC_WEIGHT = 1.0
 ANSWER_KIND_CREDIT = 0.3
 # A unit of under four words says too little to quote alone, unless it is what was asked for.
 SHORT_PENALTY = 0.15
+# A capitalised pair is a person's name only if its first word is a rare word: a forename ('Gail',
+# 'Lisa': under 0.3% of national passages), not 'Local Government' or 'Royal Borough' (87% and 0.9%). At
+# least NAME_MIN_PASSAGES, so a small collection's names still count.
+NAME_WORD_SHARE = 0.005
+NAME_MIN_PASSAGES = 20
 # A sentence carries the question's central content when it holds this share of its words (by rarity)…
 MIN_COVERAGE = 0.4
 # …or, in other words, is this similar to it in meaning (cosine of MiniLM vectors).
@@ -40,7 +45,7 @@ _ANSWER_SHAPES = {
                          r"quarter)\b", re.I),
     "judgement": GRADES,
     # A forename and a surname: 'Sean Tarpey', 'Brenda McLaughlin', 'Jenny-ellen Scotland', "Mary O'Neill".
-    "person": re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)? (?:Mc|Mac|O'|D')?[A-Z][A-Za-z'-]+\b"),
+    "person": re.compile(r"\b([A-Z][a-z]+)(?:-[A-Za-z][a-z]+)? (?:Mc|Mac|O'|D')?[A-Z][A-Za-z'-]+\b"),
     "date": re.compile(rf"\b(19|20)\d\d\b|\b({'|'.join(MONTHS)})\b", re.I),
 }
 
@@ -84,7 +89,7 @@ def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
         present = set(tokens) | section_tokens
         coverage = covered(query, present) + PHRASE_CREDIT * phrases(query, tokens)
         score = coverage + SEMANTIC_WEIGHT * float(similarity) + CHUNK_CREDIT * chunk_share
-        shaped = query.answer_kind in _ANSWER_SHAPES and bool(_ANSWER_SHAPES[query.answer_kind].search(unit))
+        shaped = has_answer_shape(query.answer_kind, unit, keyword)
         if shaped:
             score += ANSWER_KIND_CREDIT
         elif len(unit.split()) < 4:  # 'Overall effectiveness Good' is short and says all that was asked
@@ -93,6 +98,18 @@ def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
                             all(covered_term(query, term, present | title_tokens) for term in query.rare_terms)))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def has_answer_shape(kind: str, unit: str, keyword: KeywordIndex) -> bool:
+    """Whether a unit holds the kind of thing asked for: a number, a grade, a date, a person's name."""
+    pattern = _ANSWER_SHAPES.get(kind)
+    if pattern is None:
+        return False
+    if kind != "person":
+        return bool(pattern.search(unit))
+    limit = max(NAME_MIN_PASSAGES, NAME_WORD_SHARE * len(keyword.chunks))
+    return any((forename := tokenize(match.group(1))) and all(keyword.document_frequency(t) <= limit for t in forename)
+               for match in pattern.finditer(unit))
 
 
 def is_heading(unit: str, chunk: Chunk) -> bool:
