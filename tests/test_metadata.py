@@ -54,6 +54,9 @@ def test_council_comes_from_the_collection_folder_not_the_file_name():
     # Everyday words name a council only when written as a name.
     ("Reading the report, what was said about bury and harrow?", []),
     ("What did Ofsted say about Reading?", ["Reading"]),
+    # Councils outside England are known, so that a question about one is known to have no report here.
+    ("What did the inspection of Edinburgh say about leaders?", ["City of Edinburgh"]),
+    ("How are care leavers supported in Cardiff and Newport?", ["Cardiff", "Newport"]),
 ])
 def test_a_question_names_the_councils_it_means_and_no_others(question, councils):
     assert [c.name for c in CouncilNames().find(question)] == councils

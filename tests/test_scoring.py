@@ -277,3 +277,9 @@ def test_a_year_or_a_kind_of_document_with_no_report_of_the_council_is_said_so()
     assert "None of those about Trafford is a peer review." in extract(query, passages(keyword, query, [1.0]),
                                                                        keyword).answer
     assert not analyse("What did the inspection say about Trafford's care leavers?", retriever).kinds_without_documents
+    # A council outside England, with no report here, though its name is in one ('Duke of Edinburgh').
+    keyword = index_of(chunk(0, "Care leavers join the Duke of Edinburgh's Award.", "2019.pdf", council="Trafford"))
+    query = analyse("What did the inspection of Edinburgh say about care leavers?", Retriever(None, keyword))
+    assert query.councils_without_documents == ["City of Edinburgh"]
+    result = extract(query, passages(keyword, query, [1.0]), keyword)
+    assert result.abstained and "None of them is about City of Edinburgh." in result.answer
