@@ -66,16 +66,18 @@ class Sentence:
             or self.similarity >= MIN_SIMILARITY
 
 
-def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
-                    keyword: KeywordIndex) -> list[Sentence]:
+def score_sentences(query: Query, index: int, chunk_share: float, weight: float, keyword: KeywordIndex,
+                    vectors: np.ndarray | None = None) -> list[Sentence]:
     """The sentences of chunk `index`, best first. `chunk_share`: its retrieval score as a share of the best
-    passage's; `weight`: what steering makes of its document (year, kind, recency)."""
+    passage's; `weight`: what steering makes of its document (year, kind, recency); `vectors`: one per
+    sentence, in place of the index's."""
     chunk = keyword.chunks[index]
     units = lines_and_units(chunk.text, chunk.headings())
-    rows = keyword.sentences_of(index)
+    if vectors is None:
+        vectors = sentence_vectors_of(index, keyword)
     similarities = np.zeros(len(units), dtype=np.float32)
-    if query.vector is not None and keyword.sentence_vectors.shape[1] and rows.stop - rows.start == len(units):
-        similarities = np.asarray(keyword.sentence_vectors[rows]) @ query.vector
+    if query.vector is not None and vectors is not None:
+        similarities = vectors @ query.vector
     # A word of the section heading counts as a word of each sentence below it: the heading says what they
     # are about ('Judgement Grade', 'Signed').
     section_tokens = set(tokenize(chunk.section))
@@ -98,6 +100,15 @@ def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
                             all(covered_term(query, term, present | title_tokens) for term in query.rare_terms)))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def sentence_vectors_of(index: int, keyword: KeywordIndex) -> np.ndarray | None:
+    """The index's vectors of chunk `index`'s sentences, one per unit, if it has them."""
+    chunk = keyword.chunks[index]
+    rows = keyword.sentences_of(index)
+    if not keyword.sentence_vectors.shape[1] or rows.stop - rows.start != len(lines_and_units(chunk.text, chunk.headings())):
+        return None
+    return np.array(keyword.sentence_vectors[rows], dtype=np.float32)
 
 
 def has_answer_shape(kind: str, unit: str, keyword: KeywordIndex) -> bool:

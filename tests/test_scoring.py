@@ -237,6 +237,36 @@ def test_rerank_depth_reorders_only_the_first_passages(monkeypatch):
     assert retriever._reranked(query, order, lambda c: 1.0)[-1].chunk.text == texts[3]
 
 
+def test_the_first_passages_best_sentences_are_embedded_again_alone(monkeypatch, tmp_path):
+    from ingest.embeddings import MiniLMEmbedder
+    from ingest.store import Store, connect
+
+    embedder = MiniLMEmbedder()
+    lines = ["Duty weeks are tiring for staff.", "Staff share duty weeks fairly.", "Staff say the hub is busy.",
+             "Parking is free."]
+    # Pooled vectors that say nothing (as a sentence's can when its neighbours' meaning swamps it).
+    keyword = index_of(chunk(0, "\n".join(lines)), *FILLER, vectors=[[0.0] * 384] * 8)
+    retriever = Retriever(Store(connect(tmp_path, None, 0), embedder), keyword)
+    query = ask(keyword, "What do staff say about duty weeks?", embedder.embed(["What do staff say about duty weeks?"])[0])
+
+    first = [s.text for s in score_sentences(query, 0, 1.0, 1.0, keyword)]
+
+    def similarities():
+        head = [Retrieved(keyword.chunks[0], 1.0, score_sentences(query, 0, 1.0, 1.0, keyword))]
+        retriever._refine(query, head, lambda c: 1.0, 1.0)
+        return {s.text: s.similarity for s in head[0].sentences}
+
+    alone = dict(zip(lines, np.array(embedder.embed(lines)) @ query.vector))
+    for count in (1, 3):
+        monkeypatch.setattr(retrieve, "REFINED_SENTENCES", count)
+        found = similarities()
+        assert [found[line] for line in first[:count]] == pytest.approx([alone[line] for line in first[:count]],
+                                                                        abs=1e-4)
+        assert all(found[line] == 0.0 for line in first[count:])
+    monkeypatch.setattr(retrieve, "REFINE_DEPTH", 0)
+    assert set(similarities().values()) == {0.0}
+
+
 def test_steering_weights(monkeypatch):
     chunks = [chunk(0, "Care leavers are well supported.", "2019.pdf", years=(2019,), months=("2019-03",),
                     council="Trafford", date="2019-05-08", doc_type="inspection report", topics=("inspection",)),
