@@ -106,6 +106,10 @@ def _add_scaled(fused: dict[int, float], scores: np.ndarray, mask: np.ndarray | 
             fused[int(index)] = fused.get(int(index), 0.0) + weight * float(scores[index]) / top
 
 
+def _best_sentence_first(item: Retrieved) -> float:
+    return -(item.sentences[0].score if item.sentences else -1.0)
+
+
 class Retriever:
     def __init__(self, store: Store, keyword: KeywordIndex) -> None:
         self.store = store
@@ -194,7 +198,7 @@ class Retriever:
             chunk = self.keyword.chunks[index]
             sentences = score_sentences(query, index, score / top, self.weight(index, prior), self.keyword)
             head.append(Retrieved(chunk, score, sentences))
-        head.sort(key=lambda r: -(r.sentences[0].score if r.sentences else -1.0))
+        head.sort(key=_best_sentence_first)
         self._refine(query, head, prior, top)
         return head + [Retrieved(self.keyword.chunks[index], score) for index, score in ranked[RERANK_DEPTH:]]
 
@@ -204,12 +208,12 @@ class Retriever:
         jobs = []
         for position, item in enumerate(head[:REFINE_DEPTH]):
             index = self.keyword.by_id[item.chunk.id]
-            vectors = sentence_vectors_of(index, self.keyword)
+            all_units = lines_and_units(item.chunk.text, item.chunk.headings())
+            vectors = sentence_vectors_of(index, self.keyword, len(all_units))
             if vectors is None:
                 continue
             wanted = {(s.line, s.text) for s in item.sentences[:REFINED_SENTENCES]}
-            units = [(row, unit) for row, (line, unit) in
-                     enumerate(lines_and_units(item.chunk.text, item.chunk.headings())) if (line, unit) in wanted]
+            units = [(row, unit) for row, (line, unit) in enumerate(all_units) if (line, unit) in wanted]
             jobs.append((position, index, vectors, units))
         texts = [unit for *_, units in jobs for _, unit in units]
         if not texts:
@@ -221,7 +225,7 @@ class Retriever:
             item = head[position]
             item.sentences = score_sentences(query, index, item.score / top, self.weight(index, prior), self.keyword,
                                              vectors)
-        head[:REFINE_DEPTH] = sorted(head[:REFINE_DEPTH], key=lambda r: -(r.sentences[0].score if r.sentences else -1.0))
+        head[:REFINE_DEPTH] = sorted(head[:REFINE_DEPTH], key=_best_sentence_first)
 
     def _mask(self, filters: Filters, query: Query) -> np.ndarray | None:
         """Which chunks may be ranked at all: a named council's, in the allowed collections, of the year and

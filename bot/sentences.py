@@ -74,7 +74,7 @@ def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
     chunk = keyword.chunks[index]
     units = lines_and_units(chunk.text, chunk.headings())
     if vectors is None:
-        vectors = sentence_vectors_of(index, keyword)
+        vectors = sentence_vectors_of(index, keyword, len(units))
     similarities = np.zeros(len(units), dtype=np.float32)
     if query.vector is not None and vectors is not None:
         similarities = vectors @ query.vector
@@ -102,11 +102,10 @@ def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
     return out
 
 
-def sentence_vectors_of(index: int, keyword: KeywordIndex) -> np.ndarray | None:
-    """The index's vectors of chunk `index`'s sentences, one per unit, if it has them."""
-    chunk = keyword.chunks[index]
+def sentence_vectors_of(index: int, keyword: KeywordIndex, units: int) -> np.ndarray | None:
+    """A copy of the index's vectors of chunk `index`'s `units` sentences, if it has them."""
     rows = keyword.sentences_of(index)
-    if not keyword.sentence_vectors.shape[1] or rows.stop - rows.start != len(lines_and_units(chunk.text, chunk.headings())):
+    if not keyword.sentence_vectors.shape[1] or rows.stop - rows.start != units:
         return None
     return np.array(keyword.sentence_vectors[rows], dtype=np.float32)
 
@@ -119,8 +118,8 @@ def has_answer_shape(kind: str, unit: str, keyword: KeywordIndex) -> bool:
     if kind != "person":
         return bool(pattern.search(unit))
     limit = max(NAME_MIN_PASSAGES, NAME_WORD_SHARE * len(keyword.chunks))
-    return any((forename := tokenize(match.group(1))) and all(keyword.document_frequency(t) <= limit for t in forename)
-               for match in pattern.finditer(unit))
+    forenames = (tokenize(match.group(1)) for match in pattern.finditer(unit))
+    return any(forename and all(keyword.document_frequency(t) <= limit for t in forename) for forename in forenames)
 
 
 def is_heading(unit: str, chunk: Chunk) -> bool:

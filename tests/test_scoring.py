@@ -144,7 +144,8 @@ def test_answer_kind_credit_prefers_a_number_when_asked_how_many(monkeypatch):
 
 def test_a_person_is_a_capitalised_pair_whose_first_word_is_rare(monkeypatch):
     # 'Local' is in every passage here, as in 87% of the national index; 'Gail' in one.
-    council = [chunk(n, f"Local Government meeting number {n} discussed budgets.", f"minutes{n}.pdf") for n in range(25)]
+    council = [chunk(n, f"Local Government meeting number {n} discussed budgets.", f"minutes{n}.pdf")
+               for n in range(25)]
     keyword = index_of(chunk(0, "The review was signed off by the Local Government Association.\nSigned: Gail Quinton"),
                        *council)
     query = ask(keyword, "Who signed the review?")
@@ -247,7 +248,8 @@ def test_the_first_passages_best_sentences_are_embedded_again_alone(monkeypatch,
     # Pooled vectors that say nothing (as a sentence's can when its neighbours' meaning swamps it).
     keyword = index_of(chunk(0, "\n".join(lines)), *FILLER, vectors=[[0.0] * 384] * 8)
     retriever = Retriever(Store(connect(tmp_path, None, 0), embedder), keyword)
-    query = ask(keyword, "What do staff say about duty weeks?", embedder.embed(["What do staff say about duty weeks?"])[0])
+    question = "What do staff say about duty weeks?"
+    query = ask(keyword, question, embedder.embed([question])[0])
 
     first = [s.text for s in score_sentences(query, 0, 1.0, 1.0, keyword)]
 
