@@ -35,6 +35,13 @@ KIND_WORDS = [
     (r"\bmonitoring visits?\b", "monitoring visit"),
     (r"\bjoint targeted area inspections?\b|\bjtais?\b", "joint targeted area inspection"),
 ]
+# What follows a kind of document's name when it names the question's document ('the review found', 'the
+# inspection of Luton', 'the review?'), not a thing of that kind ('the review format', 'review meetings').
+_NAMING_A_DOCUMENT = re.compile(
+    r"\s*(?:$|[?.,;:!)]|(?:said|says?|found|finds?|recommend\w*|describ\w*|noted?|notes|identif\w*|conclu\w*|"
+    r"reported|shows?|showed|highlight\w*|prais\w*|critici\w*|mention\w*|judged|rated|graded|of|in|on|into|for|"
+    r"by|from|about|at|to|team|published|did|does|do|was|were|is|are|has|had|have|and|or|letter|report|"
+    r"feedback|findings?|summary|took|take)\b)", re.I)
 # Words that name the document a question is about ('what did the peer review say…'), not what it asks.
 _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
                              r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
@@ -141,9 +148,9 @@ def analyse(question: str, retriever: "Retriever", council: str | None = None) -
         months={f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(question)},
         kinds=kinds,
         latest=bool(LATEST.search(question)), names=_names(question, named),
-        years_without_documents=_years_without_documents(question, councils, retriever.council_years),
-        kinds_without_documents=sorted(kinds) if councils and kinds and not any(
-            kinds & retriever.council_kinds.get(c, set()) for c in councils) else [],
+        years_without_documents=_years_without_documents(question, councils, retriever.council_years,
+                                                         answer_kind == "judgement"),
+        kinds_without_documents=_kinds_without_documents(question, councils, retriever.council_kinds),
         answer_kind=answer_kind,
     )
 
@@ -152,15 +159,27 @@ def _rare_limit(passages: int) -> float:
     return max(1.0, RARE_SHARE * passages) if RARE_SHARE > 0 else 0.0
 
 
-def _years_without_documents(question: str, councils: set[str], council_years: dict[str, set[int]]) -> list[int]:
+def _years_without_documents(question: str, councils: set[str], council_years: dict[str, set[int]],
+                             asks_judgement: bool = False) -> list[int]:
     """The years a question names its council's documents by, when none of that council's documents is of
     any of them: 'the 2009 inspection of Luton' where Luton's reports are of 2016 and after."""
     years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(question)})
-    # Only a question that names a document by its year ('the 2009 inspection'), not an event's year.
-    if not councils or not years or not _DOCUMENT_WORDS.search(question):
+    # Only a question that names a document by its year ('the 2009 inspection'), not an event's year; a
+    # judgement is an inspection's, so its year is the inspection's ('Luton's overall judgement in 2009').
+    if not councils or not years or not (_DOCUMENT_WORDS.search(question) or asks_judgement):
         return []
     held = set().union(*(council_years.get(c, set()) for c in councils))
     return [] if held & set(years) else years
+
+
+def _kinds_without_documents(question: str, councils: set[str], council_kinds: dict[str, set[str]]) -> list[str]:
+    """The kinds of document a question names its document by ('what did the peer review of Luton find'),
+    when none of its councils has a document of any of them."""
+    named = {kind for pattern, kind in KIND_WORDS for match in re.finditer(pattern, question, re.I)
+             if _NAMING_A_DOCUMENT.match(question, match.end())}
+    if not councils or not named or any(named & council_kinds.get(c, set()) for c in councils):
+        return []
+    return sorted(named)
 
 
 def _steering_words(question: str, councils: set[str]) -> set[str]:

@@ -309,6 +309,12 @@ def test_a_year_or_a_kind_of_document_with_no_report_of_the_council_is_said_so()
     assert "None of those about Trafford is a peer review." in extract(query, passages(keyword, query, [1.0]),
                                                                        keyword).answer
     assert not analyse("What did the inspection say about Trafford's care leavers?", retriever).kinds_without_documents
+    # 'review' naming a thing, not the document: the question is still answered from the inspection.
+    assert not analyse("What review format did Trafford's fostering service adopt?", retriever).kinds_without_documents
+    assert not analyse("Are Trafford's child protection review conferences on time?",
+                       retriever).kinds_without_documents
+    # A judgement is an inspection's: its year names the inspection.
+    assert analyse("What was Trafford's overall judgement in 2009?", retriever).years_without_documents == [2009]
     # A council outside England, with no report here, though its name is in one ('Duke of Edinburgh').
     keyword = index_of(chunk(0, "Care leavers join the Duke of Edinburgh's Award.", "2019.pdf", council="Trafford"))
     query = analyse("What did the inspection of Edinburgh say about care leavers?", Retriever(None, keyword))
