@@ -112,20 +112,40 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex) -> 
     if not chosen:
         return _abstain(question, retrieved, nearest, "")
 
-    # The same file kept in two places (a council's own copy of a report and a national collection's) is
-    # one document: the quote is cited in both, so it is found under either name.
-    quoted = [(c.text, chunk) for c in chosen for chunk in [c.chunk, *keyword.twins(c.chunk)]
-              if is_verbatim(c.text, chunk.text)]
+    # The same words in several documents (a council's own copy of a report and a national collection's, a
+    # summary and the letter that repeats it) are cited in each, so they are found under any of their names.
+    others = [item.chunk for item in retrieved[:CHUNKS_READ]]
+    quoted = []
+    for c in chosen:
+        holders = {}
+        for chunk in [c.chunk, *keyword.twins(c.chunk), *others]:
+            if chunk.source not in holders and is_verbatim(c.text, chunk.text):
+                holders[chunk.source] = chunk
+        quoted.extend((c.text, chunk) for chunk in holders.values())
     citations = [
         Citation(n=i, source=chunk.source, title=chunk.title, page=chunk.page, section=chunk.section,
                  council=chunk.council, date=chunk.date, quote=quote)
         for i, (quote, chunk) in enumerate(quoted, start=1)
     ]
-    text = "\n".join(f"\u201c{c.quote}\u201d [{c.n}]" for c in citations)
-    # Each quote is its own sentence, cited to the source it was taken from.
-    sentences = [{"text": c.quote, "citations": [c.n], "supported": [c.n], "problems": []} for c in citations]
+    grouped = quotes_and_numbers(citations)
+    text = "\n".join(f"\u201c{quote}\u201d {markers(numbers)}" for quote, numbers in grouped)
+    # Each quote is its own sentence, cited to the sources it was taken from.
+    sentences = [{"text": quote, "citations": numbers, "supported": numbers, "problems": []}
+                 for quote, numbers in grouped]
     return Answer(question, text, False, citations, retrieved_view(retrieved), nearest_documents=nearest,
                   sentences=sentences)
+
+
+def quotes_and_numbers(citations: list[Citation]) -> list[tuple[str, list[int]]]:
+    """Each quote once, with the numbers of every source it is cited from."""
+    grouped: dict[str, list[int]] = {}
+    for citation in citations:
+        grouped.setdefault(citation.quote, []).append(citation.n)
+    return list(grouped.items())
+
+
+def markers(numbers: list[int]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
 
 
 def _list_after(lead_in: _Candidate) -> list[_Candidate]:

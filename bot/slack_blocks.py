@@ -1,7 +1,7 @@
 """Answers as Slack Block Kit, within Slack's limits."""
 from __future__ import annotations
 
-from .answer import Answer, Citation
+from .answer import Answer, Citation, markers, quotes_and_numbers
 from .render import reference
 
 SECTION_LIMIT = 3000  # characters in one section's text
@@ -30,9 +30,9 @@ def answer_blocks(answer: Answer, answer_id: str, offer_post: bool = False) -> l
     if answer.abstained:
         blocks.append(_section(escape(answer.answer)))
     else:
-        for citation in citations_of(answer):
-            # Each quote its own block quote, so it is copied whole; the marker says which source.
-            blocks.append(_section(f">{escape(citation.quote)} *[{citation.n}]*"))
+        for quote, numbers in quotes_and_numbers(citations_of(answer)):
+            # Each quote its own block quote, so it is copied whole; the markers say which sources.
+            blocks.append(_section(f">{escape(quote)} *{markers(numbers)}*"))
         sources = "\n".join(f"*[{c.n}]* {escape(reference(c))}" for c in citations_of(answer))
         blocks.append({"type": "divider"})
         blocks.append(_section(f"*Sources*\n{sources}"))

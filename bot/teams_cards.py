@@ -1,7 +1,7 @@
 """Answers as Adaptive Cards for Microsoft Teams."""
 from __future__ import annotations
 
-from .answer import Answer
+from .answer import Answer, markers, quotes_and_numbers
 from .render import reference
 from .slack_blocks import citations_of
 
@@ -25,10 +25,10 @@ def answer_card(answer: Answer, answer_id: str, note: str | None = None) -> dict
     if answer.abstained:
         body.append(_text(answer.answer))
     else:
-        for citation in citations_of(answer):
-            # Each quote in its own emphasised container, with its number, so it reads and copies whole.
+        for quote, numbers in quotes_and_numbers(citations_of(answer)):
+            # Each quote in its own emphasised container, with its numbers, so it reads and copies whole.
             body.append({"type": "Container", "style": "emphasis", "items": [
-                _text(f"\u201c{citation.quote}\u201d **[{citation.n}]**")]})
+                _text(f"\u201c{quote}\u201d **{markers(numbers)}**")]})
         body.append(_text("Sources", weight="Bolder", spacing="Medium"))
         body.extend(_text(f"[{c.n}] {reference(c)}", size="Small", isSubtle=True, spacing="None")
                     for c in citations_of(answer))

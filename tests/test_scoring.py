@@ -204,6 +204,17 @@ def test_a_heading_alone_is_no_answer():
     assert extract(query, passages(keyword, query, [1.0]), keyword).abstained
 
 
+def test_the_same_words_in_two_documents_are_cited_in_both():
+    same = "We need to develop financial projections based on forecast demand."
+    keyword = index_of(chunk(0, same, "summary.pdf"), chunk(0, f"Dear colleagues, thank you.\n{same}", "letter.pdf"),
+                       *FILLER)
+    query = ask(keyword, "What financial projections are needed?")
+    result = extract(query, passages(keyword, query, [1.0, 0.9]), keyword)
+    assert [(c.n, c.source, c.quote) for c in result.citations] == [(1, "summary.pdf", same), (2, "letter.pdf", same)]
+    assert result.answer == f"\u201c{same}\u201d [1][2]"
+    assert result.sentences == [{"text": same, "citations": [1, 2], "supported": [1, 2], "problems": []}]
+
+
 def test_next_quote_share_keeps_only_sentences_close_to_the_best(monkeypatch):
     keyword = index_of(chunk(0, "Duty weeks are tiring for staff.\nStaff find duty weeks long.\nDuty is shared."),
                        *FILLER)
