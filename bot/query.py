@@ -160,7 +160,7 @@ def _rare_limit(passages: int) -> float:
 
 
 def _years_without_documents(question: str, councils: set[str], council_years: dict[str, set[int]],
-                             asks_judgement: bool = False) -> list[int]:
+                             asks_judgement: bool) -> list[int]:
     """The years a question names its council's documents by, when none of that council's documents is of
     any of them: 'the 2009 inspection of Luton' where Luton's reports are of 2016 and after."""
     years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(question)})

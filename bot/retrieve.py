@@ -214,7 +214,7 @@ class Retriever:
                 continue
             wanted = {(s.line, s.text) for s in item.sentences[:REFINED_SENTENCES]}
             units = [(row, unit) for row, (line, unit) in enumerate(all_units) if (line, unit) in wanted]
-            jobs.append((position, index, vectors, units))
+            jobs.append((position, index, vectors.copy(), units))
         texts = [unit for *_, units in jobs for _, unit in units]
         if not texts:
             return

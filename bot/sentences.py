@@ -103,11 +103,11 @@ def score_sentences(query: Query, index: int, chunk_share: float, weight: float,
 
 
 def sentence_vectors_of(index: int, keyword: KeywordIndex, units: int) -> np.ndarray | None:
-    """A copy of the index's vectors of chunk `index`'s `units` sentences, if it has them."""
+    """The index's vectors of chunk `index`'s `units` sentences (a view of its matrix), if it has them."""
     rows = keyword.sentences_of(index)
     if not keyword.sentence_vectors.shape[1] or rows.stop - rows.start != units:
         return None
-    return np.array(keyword.sentence_vectors[rows], dtype=np.float32)
+    return np.asarray(keyword.sentence_vectors[rows], dtype=np.float32)
 
 
 def has_answer_shape(kind: str, unit: str, keyword: KeywordIndex) -> bool:
