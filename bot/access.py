@@ -1,10 +1,12 @@
-"""Which document collections each Slack channel may see.
+"""Which document collections each place may see: a Slack channel, a Teams channel or a Teams team, the same
+rules for both.
 
 The access file (TOML, `REVIEWBOT_ACCESS_FILE`, default `DATA_DIR/access.toml`):
 
-    default = ["default"]                 # unlisted channels and direct messages
+    default = ["default"]                 # unlisted places, direct messages and personal chats
     [channels]
-    C0SAFEGUARDING = ["default", "restricted"]
+    C0SAFEGUARDING = ["default", "restricted"]                         # a Slack channel
+    "19:abc@thread.tacv2" = ["default", "restricted"]                  # a Teams channel or team
 
 Documents get their collection at ingest: `reviewbot ingest --collection restricted PATH`.
 """
@@ -26,9 +28,12 @@ class AccessPolicy:
     default: frozenset[str] = frozenset({DEFAULT_COLLECTION})
     channels: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def collections_for(self, channel: str | None, is_direct: bool) -> frozenset[str]:
-        if channel and not is_direct and channel in self.channels:
-            return self.channels[channel]
+    def collections_for(self, *places: str | None) -> frozenset[str]:
+        """The collections of the first listed place, most specific first (a Teams channel before its team);
+        the default where none is listed. Direct messages and personal chats pass no place."""
+        for place in places:
+            if place and place in self.channels:
+                return self.channels[place]
         return self.default
 
 

@@ -48,6 +48,11 @@ class Answer:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Answer":
+        """An answer as `to_dict` stored it."""
+        return cls(**{**data, "citations": [Citation(**c) for c in data.get("citations", [])]})
+
 
 @dataclass
 class _Candidate:

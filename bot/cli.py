@@ -104,6 +104,7 @@ def evaluate(questions: Path, answers_out: Path | None, k: int) -> None:
 @click.option("--port", default=3000, show_default=True, help="Port for --http.")
 def slack(use_http: bool, port: int) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (events, commands, actions)."""
+    from .seen_events import SeenEvents
     from .slack_app import EVENTS_PATH, create_app, http_server
 
     settings = _settings()
@@ -111,7 +112,8 @@ def slack(use_http: bool, port: int) -> None:
         raise click.UsageError("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (environment or .env)")
     bot, feedback, policy = _chat_core(settings)
     app = create_app(bot, feedback, policy, settings.slack_bot_token, settings.slack_signing_secret,
-                     settings.slack_api_url, settings.slack_answer_bots)
+                     settings.slack_api_url, settings.slack_answer_bots, settings.docs_url,
+                     SeenEvents(settings.data_dir / "slack-events.sqlite3"))
     if settings.slack_app_token and not use_http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -121,9 +123,9 @@ def slack(use_http: bool, port: int) -> None:
     server = http_server(app, bot, port)
     click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{EVENTS_PATH}", err=True)
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
-        server.shutdown()
+        server.close()
 
 
 @main.command()
@@ -139,7 +141,7 @@ def teams(port: int) -> None:
     settings = _settings()
     bot, feedback, policy = _chat_core(settings)
     application = web_application(bot, feedback, ConversationHistory(settings.data_dir / "conversations.sqlite3"),
-                                  policy, environment())
+                                  policy, environment(), settings.docs_url)
     click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{MESSAGES_PATH}", err=True)
     web.run_app(application, host="0.0.0.0", port=port, print=None)
 
@@ -159,6 +161,8 @@ def feedback(as_csv: bool) -> None:
     for v in votes:
         mark = "👍" if v.vote == "up" else "👎"
         click.echo(f"{v.voted_at} {mark} {v.user or '?'} in {v.channel or '?'}: {v.question}\n    sources: {v.sources or '-'}")
+        if v.comment:
+            click.echo(f"    comment: {v.comment}")
 
 
 @main.command()

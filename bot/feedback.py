@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS votes (
     user TEXT, channel TEXT, voted_at TEXT NOT NULL, PRIMARY KEY (answer_id, user)
 );
 """
+# Columns added after the first release; a store made before them gains them when it is opened.
+_ADDED = {"answers": {"thread": "TEXT", "message": "TEXT"}, "votes": {"comment": "TEXT"}}
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Vote:
     user: str | None
     channel: str | None
     voted_at: str
+    comment: str | None = None
 
 
 def _now() -> str:
@@ -47,43 +50,72 @@ class FeedbackStore:
         self._lock = threading.Lock()  # chat handlers run in threads
         with self._lock:
             self._db.executescript(_SCHEMA)
+            for table, columns in _ADDED.items():
+                have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns.items():
+                    if name not in have:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            self._db.execute("CREATE INDEX IF NOT EXISTS answers_by_thread ON answers (channel, thread)")
 
-    def remember(self, answer: Answer, user: str | None, channel: str | None) -> str:
-        """Keep an answer so buttons on it (vote, copy, more sources, post) can find it again."""
+    def remember(self, answer: Answer, user: str | None, channel: str | None, thread: str | None = None) -> str:
+        """Keep an answer so buttons on it (vote, copy, more sources, post) can find it again, and so a thread
+        it was given in is known as one the bot takes part in."""
         answer_id = uuid.uuid4().hex[:16]
         with self._lock, self._db:
-            self._db.execute("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
+            self._db.execute("INSERT INTO answers (id, question, answer, payload, user, channel, created_at, thread) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              (answer_id, answer.question, answer.answer, json.dumps(answer.to_dict()), user, channel,
-                              _now()))
+                              _now(), thread))
         return answer_id
 
-    def answer(self, answer_id: str) -> dict | None:
+    def answer(self, answer_id: str) -> Answer | None:
         with self._lock:
             row = self._db.execute("SELECT payload FROM answers WHERE id = ?", (answer_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return Answer.from_dict(json.loads(row[0])) if row else None
 
-    def vote(self, answer_id: str, vote: str, user: str | None, channel: str | None) -> None:
+    def attach_message(self, answer_id: str, message_id: str) -> None:
+        """The id the chat platform gave the message that shows the answer: its own feedback control names it."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE answers SET message = ? WHERE id = ?", (message_id, answer_id))
+
+    def answer_shown_in(self, channel: str, message_id: str) -> str | None:
+        """The id of the answer a platform message shows."""
+        with self._lock:
+            row = self._db.execute("SELECT id FROM answers WHERE channel = ? AND message = ?",
+                                   (channel, message_id)).fetchone()
+        return row[0] if row else None
+
+    def answered_in(self, channel: str, thread: str) -> bool:
+        """Has the bot answered in this thread?"""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM answers WHERE channel = ? AND thread = ? LIMIT 1",
+                                   (channel, thread)).fetchone()
+        return row is not None
+
+    def vote(self, answer_id: str, vote: str, user: str | None, channel: str | None,
+             comment: str | None = None) -> None:
         """One vote per person per answer; voting again changes it."""
         with self._lock, self._db:
-            self._db.execute("INSERT OR REPLACE INTO votes VALUES (?, ?, ?, ?, ?)", (answer_id, vote, user, channel, _now()))
+            self._db.execute("INSERT OR REPLACE INTO votes (answer_id, vote, user, channel, voted_at, comment) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (answer_id, vote, user, channel, _now(), comment or None))
 
     def votes(self) -> list[Vote]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT a.question, a.answer, a.payload, v.vote, v.user, v.channel, v.voted_at "
+                "SELECT a.question, a.answer, a.payload, v.vote, v.user, v.channel, v.voted_at, v.comment "
                 "FROM votes v JOIN answers a ON a.id = v.answer_id ORDER BY v.voted_at").fetchall()
         votes = []
-        for question, answer, payload, vote, user, channel, voted_at in rows:
+        for question, answer, payload, vote, user, channel, voted_at, comment in rows:
             citations = json.loads(payload).get("citations", [])
             sources = "; ".join(f"{c['source']} p.{c['page']}" if c.get("page") else c["source"] for c in citations)
-            votes.append(Vote(question, answer, sources, vote, user, channel, voted_at))
+            votes.append(Vote(question, answer, sources, vote, user, channel, voted_at, comment))
         return votes
 
 
 def votes_as_csv(votes: list[Vote]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["voted_at", "vote", "user", "channel", "question", "answer", "sources"])
+    writer.writerow(["voted_at", "vote", "user", "channel", "question", "answer", "sources", "comment"])
     for v in votes:
-        writer.writerow([v.voted_at, v.vote, v.user, v.channel, v.question, v.answer, v.sources])
+        writer.writerow([v.voted_at, v.vote, v.user, v.channel, v.question, v.answer, v.sources, v.comment or ""])
     return out.getvalue()

@@ -13,6 +13,18 @@ from .retrieve import Retriever
 log = logging.getLogger("reviewbot.followup")
 
 
+_QUESTION_START = re.compile(
+    r"^(?:and |also |so )?(?:what|who|whom|whose|which|when|where|why|how|did|does|is|are|was|were|can|could|"
+    r"should|would|has|have|had|tell me|show me|list|give me|quote|find)\b", re.I)
+
+
+def reads_as_question(text: str) -> bool:
+    """Does a message in a thread read as a further question for the bot ("and in 2019?", "who led it?"),
+    rather than talk between people ("thanks, that helps", "see you at 3")?"""
+    text = text.strip()
+    return text.endswith("?") or bool(_QUESTION_START.match(text))
+
+
 def standalone(question: str, earlier: list[str], retriever: Retriever, llm=None, prompts=None) -> str:
     """The follow-up as a question that stands on its own: rewritten by the model when there is one, else
     with the context words of the earlier questions added."""

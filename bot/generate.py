@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from ingest.document import Chunk
 from ingest.text import is_verbatim, normalise, split_sentences, tokenize, units_of
 
 from .answer import Answer, Citation, retrieved_view
-from .llm import chat
+from .llm import chat, chat_stream
 from .prompts import Prompts, fill
 from .query import Query
 from .retrieve import Retrieved
@@ -124,14 +125,91 @@ def _support_quote(chunk: Chunk, sentences: list[str]) -> str:
     return max(units, key=lambda u: len(wanted & set(tokenize(u))))
 
 
+class StreamGate:
+    """Passes a model's text on while it is written, but never a quotation that has not been checked: a quoted
+    span is held until it closes, then passed on only if it is word for word in one of the sources. The [n]
+    markers are held back too: the sources are renumbered once the whole answer has been checked, and the
+    final message, with its markers, replaces what was streamed."""
+
+    WITHHELD = "[a quotation that could not be checked]"
+    _OPENING = re.compile(r"[\"\u201c]")
+    _CLOSING = re.compile(r"[\"\u201d]")
+    _MARKERS = re.compile(r"\s*\[\d{1,2}\]")
+    _PARTIAL_MARKER = re.compile(r"\s*\[\d{0,2}$")
+
+    def __init__(self, source_texts: list[str], emit: Callable[[str], None]) -> None:
+        self._sources = source_texts
+        self._emit = emit
+        self._pending = ""
+        self._decided = False  # whether the answer is an answer, not NOT IN SOURCES
+        self._silent = False
+        self.shown = ""
+
+    def feed(self, text: str) -> None:
+        self._pending += text
+        self._release(final=False)
+
+    def close(self) -> None:
+        self._release(final=True)
+
+    def _send(self, text: str) -> None:
+        text = self._MARKERS.sub("", text)
+        if text:
+            self.shown += text
+            self._emit(text)
+
+    def _release(self, final: bool) -> None:
+        if self._silent:
+            return
+        if not self._decided:
+            said = normalise(self._pending)
+            if said.startswith(normalise(NOT_IN_SOURCES)):
+                self._silent = True
+                return
+            if normalise(NOT_IN_SOURCES).startswith(said) and not final:
+                return
+            self._decided = True
+        while self._pending:
+            opening = self._OPENING.search(self._pending)
+            if opening is None:
+                held = "" if final else self._PARTIAL_MARKER.search(self._pending)
+                cut = held.start() if held else len(self._pending)
+                self._send(self._pending[:cut])
+                self._pending = self._pending[cut:]
+                return
+            self._send(self._pending[:opening.start()])
+            self._pending = self._pending[opening.start():]
+            closing = self._CLOSING.search(self._pending, 1)
+            if closing is None:
+                if final:
+                    self._pending = ""  # a quotation never closed is never shown
+                return
+            span = self._pending[: closing.end()]
+            inner = span[1:-1]
+            checked = len(inner) < 8 or any(is_verbatim(inner, text) for text in self._sources)
+            self._send(span if checked else self.WITHHELD)
+            self._pending = self._pending[closing.end():]
+
+
 def llm_answer(query: Query, retrieved: list[Retrieved], llm, prompts: Prompts, count_tokens, budget: int,
-               fallback: Answer) -> Answer:
-    """The model's answer if enough of it passes the checks; otherwise `fallback`, saying why."""
+               fallback: Answer, on_text: Callable[[str], None] | None = None) -> Answer:
+    """The model's answer if enough of it passes the checks; otherwise `fallback`, saying why. With `on_text`,
+    the model's words are passed to it while they are written, through a StreamGate."""
     sources = number_sources(retrieved, count_tokens, budget)
     if not sources:
         return fallback
     try:
-        text = chat(llm, prompts.system, prompt_for(query, sources, prompts))
+        prompt = prompt_for(query, sources, prompts)
+        if on_text is None:
+            text = chat(llm, prompts.system, prompt)
+        else:
+            gate = StreamGate([s.chunk.text for s in sources], on_text)
+            pieces = []
+            for piece in chat_stream(llm, prompts.system, prompt):
+                pieces.append(piece)
+                gate.feed(piece)
+            gate.close()
+            text = "".join(pieces).strip()
     except Exception as exc:  # the client has already retried; any failure means: answer without the model
         log.warning("LLM call failed, giving the extractive answer: %s: %s", type(exc).__name__, exc)
         return _fell_back(fallback, f"the model could not be reached ({type(exc).__name__})")

@@ -1,6 +1,8 @@
 """The language model, through llama-index's integrations: any OpenAI-compatible endpoint, or Azure OpenAI."""
 from __future__ import annotations
 
+from typing import Iterator
+
 from .settings import Settings
 
 
@@ -31,8 +33,19 @@ def make_llm(settings: Settings):
     raise LLMConfigError(f"unknown REVIEWBOT_LLM '{settings.llm}': use none, openai or azure")
 
 
-def chat(llm, system: str, user: str) -> str:
+def _messages(system: str, user: str) -> list:
     from llama_index.core.llms import ChatMessage
 
-    response = llm.chat([ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)])
+    return [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
+
+
+def chat(llm, system: str, user: str) -> str:
+    response = llm.chat(_messages(system, user))
     return (response.message.content or "").strip()
+
+
+def chat_stream(llm, system: str, user: str) -> Iterator[str]:
+    """The model's answer as it is written, piece by piece."""
+    for response in llm.stream_chat(_messages(system, user)):
+        if response.delta:
+            yield response.delta

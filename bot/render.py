@@ -11,13 +11,13 @@ FAILED = ("Sorry \u2014 I couldn't search the documents just now. The problem ha
 
 def reference(citation: Citation) -> str:
     """A ready-to-paste reference: title, page, section, council, date."""
-    parts = [citation.title]
-    if citation.page:
-        parts.append(f"p. {citation.page}")
-    if citation.section:
-        parts.append(citation.section)
-    parts.extend(p for p in (citation.council, citation.date) if p)
-    return ", ".join(parts) + f" ({citation.source})"
+    return citation.title + details(citation)
+
+
+def details(citation: Citation) -> str:
+    """What a reference says after the title: ', p. 4, Section, Council, date (source)'."""
+    parts = [f"p. {citation.page}" if citation.page else None, citation.section, citation.council, citation.date]
+    return "".join(f", {p}" for p in parts if p) + f" ({citation.source})"
 
 
 def answer_as_text(answer: Answer) -> str:

@@ -5,7 +5,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from ingest.embeddings import make_embedder
 from ingest.pipeline import refresh_keyword_index
@@ -18,6 +18,7 @@ from .llm import make_llm
 from .prompts import Prompts
 from .retrieve import Filters, Retriever
 from .settings import Settings
+from .suggestions import example_questions
 
 log = logging.getLogger("reviewbot.service")
 # Passages an answer is chosen from, and shown as `retrieved`.
@@ -39,7 +40,10 @@ class Asker(Protocol):
 
     retriever: Retriever
 
-    def ask(self, question: str, filters: Filters | None = None) -> Answer: ...
+    def ask(self, question: str, filters: Filters | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer: ...
+
+    def examples(self) -> list[str]: ...
 
     def documents(self) -> tuple[int, str | None]: ...
 
@@ -123,7 +127,14 @@ class ReviewBot:
         manifest = self.store.manifest()
         return len(manifest), max((r.indexed_at for r in manifest.values()), default=None)
 
-    def ask(self, question: str, filters: Filters | None = None) -> Answer:
+    def examples(self) -> list[str]:
+        """Questions to suggest to a new user, drawn from what is indexed."""
+        return example_questions(self.store.manifest().values())
+
+    def ask(self, question: str, filters: Filters | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer:
+        """The answer to `question`. With a model and `on_text`, the model's prose is passed to `on_text` while
+        it is written (never an unchecked quotation); the returned answer is the checked one."""
         started = time.perf_counter()
         retriever = self.retriever
         # The model is given as many passages as fit its budget; the extractive answer reads the first few.
@@ -136,7 +147,7 @@ class ReviewBot:
         # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.
         if self.llm is not None and not answer.abstained:
             answer = llm_answer(query, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,
-                                self.settings.llm_source_tokens, answer)
+                                self.settings.llm_source_tokens, answer, on_text)
         finished = time.perf_counter()
         answer.timings_ms = {
             "retrieve": round((retrieved_at - started) * 1000, 1),

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     slack_answer_bots: bool = _setting(False, "REVIEWBOT_SLACK_ANSWER_BOTS", "1 or 0 (true or false)")
     # Which Slack channels / Teams channels may see which document collections; default DATA_DIR/access.toml
     access_file: Path | None = _setting(None, "REVIEWBOT_ACCESS_FILE", "a file")
+    # Where the ingested folders are published (an intranet, a SharePoint library): citations link there
+    docs_url: str | None = _setting(None, "REVIEWBOT_DOCS_URL", "a URL (http:// or https://)")
     index_refresh_seconds: float = _setting(60.0, "REVIEWBOT_INDEX_REFRESH_SECONDS", "seconds, more than 0")
 
     @field_validator("embeddings", "embedding_precision", "llm", mode="before")
@@ -73,6 +75,13 @@ class Settings(BaseSettings):
     def _port(cls, value: int) -> int:
         if not 0 < value < 65536:
             raise ValueError("out of range")
+        return value
+
+    @field_validator("docs_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not a web address")
         return value
 
     @field_validator("llm_timeout", "index_refresh_seconds")

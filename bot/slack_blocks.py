@@ -1,12 +1,18 @@
-"""Answers as Slack Block Kit, within Slack's limits."""
+"""Replies as Slack Block Kit, within Slack's limits."""
 from __future__ import annotations
 
-from .answer import Answer, Citation, markers, quotes_and_numbers
-from .render import reference
+from .answer import markers
+from .reply import COPY_REFERENCE, MORE_SOURCES, POST_TO_CHANNEL, Reply, Source
 
 SECTION_LIMIT = 3000  # characters in one section's text
 BLOCK_LIMIT = 50
 WORKING = "Looking through the documents\u2026"
+# What the assistant thread's status says while the documents are searched; Slack rotates the messages.
+STATUS = "is looking through the documents\u2026"
+LOADING_MESSAGES = ["Searching the review documents\u2026", "Reading the best passages\u2026",
+                    "Checking every quote against its source\u2026"]
+FEEDBACK = "feedback"
+_BUTTON_TEXT = {COPY_REFERENCE: "Copy as reference", MORE_SOURCES: "More sources", POST_TO_CHANNEL: "Post to channel"}
 
 
 def escape(text: str) -> str:
@@ -20,83 +26,89 @@ def _section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def citations_of(answer: Answer | dict) -> list[Citation]:
-    items = answer.citations if isinstance(answer, Answer) else answer.get("citations", [])
-    return [c if isinstance(c, Citation) else Citation(**c) for c in items]
+def source_line(source: Source) -> str:
+    """'[n] reference', the title a link to the document at its page where the documents are published."""
+    title = f"<{source.link}|{escape(source.title)}>" if source.link else escape(source.title)
+    return f"*[{source.n}]* {title}{escape(source.details)}"
 
 
-def answer_blocks(answer: Answer, answer_id: str, offer_post: bool = False) -> list[dict]:
+def content_blocks(reply: Reply) -> list[dict]:
+    """What the answer says: the prose (a model's, or why the documents don't answer) and the quotes."""
     blocks: list[dict] = []
-    if answer.abstained:
-        blocks.append(_section(escape(answer.answer)))
-    else:
-        for quote, numbers in quotes_and_numbers(citations_of(answer)):
-            # Each quote its own block quote, so it is copied whole; the markers say which sources.
-            blocks.append(_section(f">{escape(quote)} *{markers(numbers)}*"))
-        sources = "\n".join(f"*[{c.n}]* {escape(reference(c))}" for c in citations_of(answer))
-        blocks.append({"type": "divider"})
-        blocks.append(_section(f"*Sources*\n{sources}"))
-    blocks.append(_actions(answer, answer_id, offer_post))
-    if len(blocks) > BLOCK_LIMIT:
-        blocks = blocks[: BLOCK_LIMIT - 1] + [blocks[-1]]
+    if reply.prose:
+        blocks.append(_section(escape(reply.prose)))
+    if reply.quotes and reply.generated:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "*What the sources say*"}]})
+    for quote, numbers in reply.quotes:
+        # Each quote its own block quote, so it is copied whole; the markers say which sources.
+        blocks.append(_section(f">{escape(quote)} *{markers(numbers)}*"))
     return blocks
 
 
-def _actions(answer: Answer, answer_id: str, offer_post: bool) -> dict:
-    def button(text: str, action_id: str) -> dict:
-        return {"type": "button", "text": {"type": "plain_text", "text": text, "emoji": True},
-                "action_id": action_id, "value": answer_id}
+def closing_blocks(reply: Reply) -> list[dict]:
+    """What follows the answer: its sources, its buttons and the feedback control."""
+    blocks: list[dict] = []
+    if reply.sources:
+        blocks.append({"type": "divider"})
+        blocks.append(_section("*Sources*\n" + "\n".join(source_line(s) for s in reply.sources)))
+    if reply.actions:
+        blocks.append({"type": "actions", "block_id": "answer_actions", "elements": [
+            {"type": "button", "text": {"type": "plain_text", "text": _BUTTON_TEXT[a]}, "action_id": a,
+             "value": reply.answer_id, **({"style": "primary"} if a == POST_TO_CHANNEL else {})}
+            for a in reply.actions]})
+    blocks.append(feedback_block(reply.answer_id))
+    return blocks
 
-    elements = [button("\U0001F44D", "feedback_up"), button("\U0001F44E", "feedback_down")]
-    if not answer.abstained:
-        elements.append(button("Copy as reference", "copy_reference"))
-    elements.append(button("More sources", "more_sources"))
-    if offer_post:
-        elements.append({**button("Post to channel", "post_to_channel"), "style": "primary"})
-    return {"type": "actions", "block_id": "answer_actions", "elements": elements}
+
+def feedback_block(answer_id: str) -> dict:
+    """Slack's own feedback buttons; each value says the vote and the answer it is about."""
+    return {"type": "context_actions", "block_id": "answer_feedback", "elements": [{
+        "type": "feedback_buttons", "action_id": FEEDBACK,
+        "positive_button": {"text": {"type": "plain_text", "text": "Good answer"}, "value": f"up:{answer_id}",
+                            "accessibility_label": "This answer was useful"},
+        "negative_button": {"text": {"type": "plain_text", "text": "Bad answer"}, "value": f"down:{answer_id}",
+                            "accessibility_label": "This answer was wrong or not useful"}}]}
 
 
-def fallback_text(answer: Answer) -> str:
+def answer_blocks(reply: Reply) -> list[dict]:
+    blocks = content_blocks(reply) + closing_blocks(reply)
+    if len(blocks) > BLOCK_LIMIT:
+        blocks = blocks[: BLOCK_LIMIT - 3] + blocks[-3:]
+    return blocks
+
+
+def fallback_text(reply: Reply) -> str:
     """The plain text Slack shows in notifications and where blocks can't be shown."""
-    return answer.answer[:SECTION_LIMIT]
+    return reply.text[:SECTION_LIMIT]
 
 
-def references_text(payload: dict) -> str:
+def references_text(lines: list[str]) -> str:
     """Ready-to-paste references: each quote with where it comes from."""
-    lines = [f"\u201c{c.quote}\u201d \u2014 {reference(c)}" for c in citations_of(payload)]
-    return "```" + "\n".join(lines) + "```" if lines else "This answer cites no documents."
+    return "```" + escape("\n".join(lines)) + "```" if lines else "This answer cites no documents."
 
 
-def more_sources_text(payload: dict) -> str:
-    cited = {(c.source, c.page) for c in citations_of(payload)}
-    lines = []
-    for item in payload.get("retrieved", []):
-        key = (item["source"], item["page"])
-        if key in cited:
-            continue
-        cited.add(key)
-        where = ", ".join(str(p) for p in (item.get("title"), f"p. {item['page']}" if item.get("page") else None,
-                                           item.get("section")) if p)
-        lines.append(f"\u2022 {escape(where)} ({escape(item['source'])})")
-    return "*More sources*\n" + "\n".join(lines[:10]) if lines else "No other sources matched."
+def more_sources_text(sources: list[Source]) -> str:
+    lines = [f"\u2022 {source_line(s).split(' ', 1)[1]}" for s in sources]
+    return "*More sources*\n" + "\n".join(lines) if lines else "No other sources matched."
 
 
-def home_view(documents: int, last_indexed: str | None) -> dict:
+def suggested_prompts(examples: list[str]) -> list[dict]:
+    """Prompts for a new assistant thread: Slack shows the title, and sends the message when one is chosen."""
+    return [{"title": e if len(e) <= 75 else e[:74] + "\u2026", "message": e} for e in examples[:4]]
+
+
+def home_view(documents: int, last_indexed: str | None, examples: list[str]) -> dict:
     indexed = (f"{documents} documents indexed, the latest on {last_indexed}." if documents
                else "No documents are indexed yet.")
-    examples = [
-        "What did the peer review say about Initial Response duty weeks?",
-        "What were the four priorities after the 2015 review?",
-        "What was Trafford's overall effectiveness judgement in 2019?",
-    ]
     return {"type": "home", "blocks": [
         {"type": "header", "text": {"type": "plain_text", "text": "reviewbot"}},
         _section("Ask me about your council's review documents \u2014 peer reviews, Ofsted reports, scrutiny "
                  "briefings, improvement plans. Every answer quotes the documents word for word and says where "
                  "each quote comes from."),
-        _section("*How to ask*\n\u2022 Mention me in a channel: `@reviewbot what did the review say about caseloads?`"
-                 "\n\u2022 Send me a direct message\n\u2022 Use `/ask your question` (only you see the answer, "
-                 "with a button to post it)\n\u2022 Ask a follow-up in the same thread"),
+        _section("*How to ask*\n\u2022 Open me from the AI assistant icon, or send me a direct message"
+                 "\n\u2022 Mention me in a channel: `@reviewbot what did the review say about caseloads?`"
+                 "\n\u2022 Use `/ask your question` (only you see the answer, with a button to post it)"
+                 "\n\u2022 Ask a follow-up in the thread of my answer: no need to mention me again"),
         _section("*Try*\n" + "\n".join(f"\u2022 {escape(e)}" for e in examples)),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(indexed)}]},
     ]}

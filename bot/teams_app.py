@@ -6,7 +6,9 @@ __TENANTID). With no client id the bot runs anonymously, for the Agents Playgrou
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 import warnings
 from typing import Mapping
 
@@ -15,7 +17,8 @@ from microsoft_agents.activity import (
     Activity,
     ActivityTypes,
     AdaptiveCardInvokeResponse,
-    Attachment,
+    InvokeResponse,
+    StreamInfo,
     load_configuration_from_env,
 )
 from microsoft_agents.authentication.msal import MsalConnectionManager
@@ -33,18 +36,29 @@ from .answer import Answer
 from .feedback import FeedbackStore
 from .history import ConversationHistory
 from .render import FAILED
+from .reply import Reply, other_sources, references, reply_to
 from .retrieve import Filters
 from .service import Asker
-from .teams_cards import CARD_CONTENT_TYPE, answer_card, message_card, references_card
+from .teams_cards import (
+    CARD_CONTENT_TYPE,
+    answer_activity,
+    actions_card,
+    card_activity,
+    message_card,
+    more_sources_card,
+    references_card,
+    welcome_card,
+)
 
 log = logging.getLogger("reviewbot.teams")
 MESSAGES_PATH = "/api/messages"
 HEALTH_PATH = "/healthz"
-
-
-def _card_activity(card: dict, text: str) -> Activity:
-    return Activity(type=ActivityTypes.message, text=text,
-                    attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)])
+# Teams waits about 15 s for a turn's reply before it tells the user something went wrong; an answer that
+# takes longer than this is sent afterwards as a proactive message.
+TURN_WINDOW_SECONDS = 10.0
+# Teams accepts a streamed update about once a second.
+STREAM_EVERY_SECONDS = 1.0
+SEARCHING = "Searching the review documents\u2026"
 
 
 def _card_response(card: dict) -> AdaptiveCardInvokeResponse:
@@ -69,17 +83,65 @@ def _places(activity: Activity) -> tuple[str | None, str | None]:
     return (data.get("channel") or {}).get("id"), (data.get("team") or {}).get("id")
 
 
+class _Stream:
+    """Teams' streaming protocol, in a personal chat: an informative update at once, the model's words while
+    it writes (checked quotations only, at most an update a second), and then the final message, which
+    replaces the streamed words with the checked answer."""
+
+    def __init__(self, context: TurnContext) -> None:
+        self.context = context
+        self.id: str | None = None
+        self.text = ""
+        self._sequence = 0
+        self._sent_at = 0.0
+        self._lock = asyncio.Lock()
+        self.closed = False
+
+    async def _send(self, kind: str, text: str) -> None:
+        self._sequence += 1
+        info = StreamInfo(stream_type=kind, stream_sequence=self._sequence, **({"stream_id": self.id} if self.id else {}))
+        response = await self.context.send_activity(Activity(type=ActivityTypes.typing, text=text, entities=[info]))
+        if self.id is None and response is not None:
+            self.id = response.id
+
+    async def inform(self, text: str) -> None:
+        async with self._lock:
+            await self._send("informative", text)
+
+    async def add(self, text: str) -> None:
+        async with self._lock:
+            if self.closed:
+                return
+            self.text += text
+            now = time.monotonic()
+            if now - self._sent_at >= STREAM_EVERY_SECONDS:
+                self._sent_at = now
+                await self._send("streaming", self.text)
+
+    async def close(self) -> None:
+        async with self._lock:
+            self.closed = True
+
+
 def create_agent(bot: Asker, feedback: FeedbackStore, history: ConversationHistory, policy: AccessPolicy,
-                 connections: MsalConnectionManager) -> AgentApplication:
+                 connections: MsalConnectionManager, docs_url: str | None = None,
+                 turn_window: float = TURN_WINDOW_SECONDS) -> AgentApplication:
     app = AgentApplication[TurnState](storage=MemoryStorage(), connection_manager=connections)
+    later: set[asyncio.Task] = set()  # answers still on their way after their turn ended
 
     def collections_for(activity: Activity) -> frozenset[str]:
-        channel, team = _places(activity)
         # A channel's own entry wins over its team's; chats and unlisted places get the default.
-        for place in (channel, team):
-            if place and place in policy.channels:
-                return policy.channels[place]
-        return policy.default
+        channel, team = _places(activity)
+        return policy.collections_for(channel, team)
+
+    async def send_answer(context: TurnContext, reply: Reply, stream: _Stream | None) -> None:
+        if stream is not None:
+            await stream.close()
+        sent = await context.send_activity(answer_activity(reply, stream.id if stream else None))
+        # A streamed message keeps its stream's id; Teams' feedback control names the message by it.
+        message_id = (stream.id if stream and stream.id else None) or (sent.id if sent else None)
+        if message_id:
+            feedback.attach_message(reply.answer_id, message_id)
 
     @app.activity(ActivityTypes.message)
     async def on_message(context: TurnContext, state: TurnState) -> None:
@@ -91,42 +153,114 @@ def create_agent(bot: Asker, feedback: FeedbackStore, history: ConversationHisto
             await context.send_activity("Ask me a question about the review documents, e.g. "
                                         "\u201cwhat did the peer review say about caseloads?\u201d")
             return
-        # Shown at once; the SDK's own typing timer keeps it going if the search takes long.
-        await context.send_activity(Activity(type=ActivityTypes.typing))
         conversation = activity.conversation.id
-        try:
+        user = activity.from_property.id if activity.from_property else None
+        stream: _Stream | None = None
+        if _is_personal(activity):
+            stream = _Stream(context)
+            await stream.inform(SEARCHING)
+        else:
+            # Shown at once; the SDK's own typing timer keeps it going if the search takes long.
+            await context.send_activity(Activity(type=ActivityTypes.typing))
+        loop = asyncio.get_running_loop()
+
+        def on_text(text: str) -> None:  # from the worker thread that asks the model
+            asyncio.run_coroutine_threadsafe(stream.add(text), loop)
+
+        def answer() -> Reply:
             earlier = history.recent(conversation)
-            filters = Filters(collections=collections_for(activity))
-            # The search runs in a worker thread so the service keeps taking other requests meanwhile.
-            asked = await asyncio.to_thread(bot.standalone, question, earlier)
-            answer = await asyncio.to_thread(bot.ask, asked, filters)
+            asked = bot.standalone(question, earlier)
+            found = bot.ask(asked, Filters(collections=collections_for(activity)),
+                            on_text=on_text if stream is not None else None)
             history.add(conversation, question)
-            user = activity.from_property.id if activity.from_property else None
-            answer_id = feedback.remember(answer, user, conversation)
+            return reply_to(found, feedback.remember(found, user, conversation), docs_url)
+
+        # The search runs in a worker thread so the service keeps taking other requests meanwhile.
+        work = asyncio.ensure_future(asyncio.to_thread(answer))
+        done, _ = await asyncio.wait({work}, timeout=turn_window)
+        if work in done:
+            await deliver(context, work, stream)
+            return
+        # The turn ends here; the answer follows as a proactive message in the same conversation.
+        reference = activity.get_conversation_reference()
+        adapter, identity = context.adapter, context.identity
+
+        async def answer_later() -> None:
+            await asyncio.wait({work})
+
+            async def send(proactive: TurnContext) -> None:
+                await deliver(proactive, work, stream)
+
+            try:
+                await adapter.continue_conversation_with_claims(identity, reference.get_continuation_activity(), send)
+            except Exception:
+                log.exception("could not send the late answer to %s", conversation)
+
+        task = asyncio.ensure_future(answer_later())
+        later.add(task)
+        task.add_done_callback(later.discard)
+
+    async def deliver(context: TurnContext, work: asyncio.Future, stream: _Stream | None) -> None:
+        try:
+            reply = work.result()
         except Exception:
-            log.exception("could not answer %r in %s", question, conversation)
+            log.exception("could not answer in %s", context.activity.conversation.id)
+            if stream is not None:
+                await stream.close()
             await context.send_activity(FAILED)
             return
-        await context.send_activity(_card_activity(answer_card(answer, answer_id), answer.answer))
+        await send_answer(context, reply, stream)
 
-    async def on_vote(context: TurnContext, state: TurnState, data) -> AdaptiveCardInvokeResponse:
+    @app.invoke("message/submitAction")
+    async def on_feedback(context: TurnContext, state: TurnState) -> None:
+        """Teams' own thumbs up or down, with what the person wrote, on an answer."""
+        activity = context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("actionValue") or {}
+        vote = {"like": "up", "dislike": "down"}.get(action.get("reaction"))
+        conversation = activity.conversation.id
+        answer_id = feedback.answer_shown_in(conversation, activity.reply_to_id or "")
+        if value.get("actionName") == "feedback" and vote and answer_id:
+            try:
+                comment = json.loads(action.get("feedback") or "{}").get("feedbackText")
+            except (ValueError, AttributeError):
+                comment = None
+            user = activity.from_property.id if activity.from_property else None
+            feedback.vote(answer_id, vote, user, conversation, comment)
+        else:
+            log.warning("feedback on an unknown message %r in %s", activity.reply_to_id, conversation)
+        await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200)))
+
+    def stored(data) -> tuple[str, Answer | None]:
         answer_id = (data or {}).get("answer_id", "")
-        payload = feedback.answer(answer_id)
-        if payload is None:
-            return _card_response(message_card("That answer is too old to vote on."))
-        vote = "up" if context.activity.value["action"]["verb"] == "feedback_up" else "down"
-        user = context.activity.from_property.id if context.activity.from_property else None
-        feedback.vote(answer_id, vote, user, context.activity.conversation.id)
-        return _card_response(answer_card(Answer(**payload), answer_id,
-                                          note="Thanks \u2014 your feedback helps us improve the answers."))
+        return answer_id, feedback.answer(answer_id)
+
+    async def add_message(context: TurnContext, data, card_for) -> AdaptiveCardInvokeResponse:
+        """A button that adds a message below the answer, and leaves the answer's card as it was."""
+        answer_id, found = stored(data)
+        if found is None:
+            return _card_response(message_card("That answer is no longer stored."))
+        card = card_for(found)
+        await context.send_activity(card_activity(card, card["body"][0]["text"]))
+        return _card_response(actions_card(reply_to(found, answer_id, docs_url)))
 
     async def on_copy_reference(context: TurnContext, state: TurnState, data) -> AdaptiveCardInvokeResponse:
-        payload = feedback.answer((data or {}).get("answer_id", ""))
-        return _card_response(references_card(payload) if payload else message_card("That answer is no longer stored."))
+        return await add_message(context, data, lambda found: references_card(references(found, docs_url)))
 
-    app.adaptive_card.action_execute("feedback_up")(on_vote)
-    app.adaptive_card.action_execute("feedback_down")(on_vote)
+    async def on_more_sources(context: TurnContext, state: TurnState, data) -> AdaptiveCardInvokeResponse:
+        return await add_message(context, data, lambda found: more_sources_card(other_sources(found, docs_url)))
+
     app.adaptive_card.action_execute("copy_reference")(on_copy_reference)
+    app.adaptive_card.action_execute("more_sources")(on_more_sources)
+
+    @app.conversation_update("membersAdded")
+    async def on_members_added(context: TurnContext, state: TurnState) -> None:
+        recipient = context.activity.recipient.id if context.activity.recipient else None
+        if not any(m.id == recipient for m in context.activity.members_added or []):
+            return  # someone else joined; the bot greets only when it is added
+        documents, _ = await asyncio.to_thread(bot.documents)
+        examples = await asyncio.to_thread(bot.examples)
+        await context.send_activity(card_activity(welcome_card(documents, examples), "Hi, I'm reviewbot."))
 
     @app.error
     async def on_error(context: TurnContext, error: Exception) -> None:
@@ -146,7 +280,8 @@ def auth_configuration(env: Mapping[str, str]) -> tuple[dict, AgentAuthConfigura
 
 
 def web_application(bot: Asker, feedback: FeedbackStore, history: ConversationHistory, policy: AccessPolicy,
-                    env: Mapping[str, str]) -> web.Application:
+                    env: Mapping[str, str], docs_url: str | None = None,
+                    turn_window: float = TURN_WINDOW_SECONDS) -> web.Application:
     config, auth, anonymous = auth_configuration(env)
     if anonymous:
         log.warning("!!! Teams bot running ANONYMOUSLY: no CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID set. "
@@ -156,7 +291,7 @@ def web_application(bot: Asker, feedback: FeedbackStore, history: ConversationHi
     else:
         connections = MsalConnectionManager(**config)
     adapter = CloudAdapter(connection_manager=connections)
-    agent = create_agent(bot, feedback, history, policy, connections)
+    agent = create_agent(bot, feedback, history, policy, connections, docs_url, turn_window)
 
     async def messages(request: web.Request) -> web.Response:
         return await start_agent_process(request, agent, adapter)

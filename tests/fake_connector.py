@@ -13,6 +13,7 @@ from .conftest import JSONHandler
 class FakeConnector:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict]] = []  # (path, activity)
+        self.received_at: list[float] = []  # time.monotonic() of each, in the same order
         self._lock = threading.Condition()
         fake = self
 
@@ -21,6 +22,7 @@ class FakeConnector:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with fake._lock:
                     fake.sent.append((self.path, json.loads(body or b"{}")))
+                    fake.received_at.append(time.monotonic())
                     fake._lock.notify_all()
                     self.send_json({"id": f"reply-{len(fake.sent)}"})
 
@@ -80,4 +82,28 @@ def card_action(service_url: str, verb: str, answer_id: str, conversation: str =
         "recipient": {"id": "28:reviewbot", "name": "reviewbot"},
         "value": {"action": {"type": "Action.Execute", "verb": verb, "data": {"answer_id": answer_id}},
                   "trigger": "manual"},
+    }
+
+
+def feedback_invoke(service_url: str, message_id: str, reaction: str, text: str,
+                    conversation: str = "a:personal-1") -> dict:
+    """Teams' own feedback control pressed on the message `message_id`, as Teams sends it."""
+    return {
+        "type": "invoke", "name": "message/submitAction", "id": f"f{time.time_ns()}", "channelId": "msteams",
+        "serviceUrl": service_url, "timestamp": "2026-11-22T10:02:00.000Z", "replyToId": message_id,
+        "from": {"id": "29:user-1", "name": "A Social Worker"},
+        "conversation": {"id": conversation, "conversationType": "personal", "tenantId": "tenant-1"},
+        "recipient": {"id": "28:reviewbot", "name": "reviewbot"},
+        "value": {"actionName": "feedback",
+                  "actionValue": {"reaction": reaction, "feedback": json.dumps({"feedbackText": text})}},
+    }
+
+
+def members_added(service_url: str, conversation: str, members: list[str]) -> dict:
+    return {
+        "type": "conversationUpdate", "id": f"c{time.time_ns()}", "channelId": "msteams", "serviceUrl": service_url,
+        "timestamp": "2026-11-22T09:59:00.000Z", "from": {"id": "29:user-1"},
+        "conversation": {"id": conversation, "conversationType": "personal", "tenantId": "tenant-1"},
+        "recipient": {"id": "28:reviewbot", "name": "reviewbot"},
+        "membersAdded": [{"id": m} for m in members], "channelData": {"tenant": {"id": "tenant-1"}},
     }

@@ -16,6 +16,8 @@ class FakeOpenAI:
         self.requests: list[dict] = []  # the JSON bodies received
         self.paths: list[str] = []
         self.script = lambda messages: "NOT IN SOURCES"  # what to say; or ("status", 500) / ("sleep", seconds)
+        self.stream_delay = 0.05  # seconds between the pieces of a streamed answer: a slow model
+        self.first_piece_at: float | None = None  # when the first piece of the last streamed answer was sent
         fake = self
 
         class Handler(JSONHandler):
@@ -38,6 +40,9 @@ class FakeOpenAI:
                 if isinstance(reply, tuple) and reply[0] == "sleep":
                     time.sleep(reply[1])
                     reply = "too late"
+                if body.get("stream"):
+                    self.stream(reply, body.get("model", "test"))
+                    return
                 self.send_json({
                     "id": f"chatcmpl-{len(fake.requests)}", "object": "chat.completion", "created": int(time.time()),
                     "model": body.get("model", "test"),
@@ -45,6 +50,26 @@ class FakeOpenAI:
                                  "message": {"role": "assistant", "content": reply}}],
                     "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
                 })
+
+            def stream(self, reply: str, model: str):
+                """Server-sent events as OpenAI streams them: a piece of a few characters at a time."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                pieces = re.findall(r"\S*\s*", reply)
+                for i, piece in enumerate(p for p in pieces if p):
+                    if i == 0:
+                        fake.first_piece_at = time.monotonic()
+                    chunk = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": int(time.time()),
+                             "model": model, "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece},
+                                                          "finish_reason": None}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(fake.stream_delay)
+                done = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": int(time.time()),
+                        "model": model, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/v1"

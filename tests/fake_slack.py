@@ -13,6 +13,7 @@ from http.server import ThreadingHTTPServer
 
 from .conftest import JSONHandler
 
+RESPONSE_PATH = "/response-url"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 
@@ -23,6 +24,8 @@ class FakeSlack:
         self.threads: dict[str, list[dict]] = {}  # thread ts -> messages conversations.replies returns
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
+        self.failing: dict[str, int] = {}  # method -> how many more calls answer an error
+        self.limited: dict[str, int] = {}  # method -> how many more calls answer 429 (rate limited)
         fake = self
 
         class Handler(JSONHandler):
@@ -40,17 +43,40 @@ class FakeSlack:
                     params.update(json.loads(body))
                 elif body:
                     params.update({k: v[0] for k, v in urllib.parse.parse_qs(body).items()})
-                method = self.path.split("?")[0].rsplit("/", 1)[-1]
+                path = self.path.split("?")[0]
+                # A command's or an action's response_url: what was sent there is recorded as "response_url".
+                method = "response_url" if path.startswith(RESPONSE_PATH) else path.rsplit("/", 1)[-1]
+                if fake.take(fake.limited, method):
+                    with fake._lock:
+                        fake.calls.append((method + " (limited)", params))
+                    self.send_response(429)
+                    self.send_header("Retry-After", "1")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self.send_json(fake.respond(method, params))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    @property
+    def response_url(self) -> str:
+        return self.url.replace("/api/", RESPONSE_PATH + "/1")
+
+    def take(self, counts: dict[str, int], method: str) -> bool:
+        with self._lock:
+            if counts.get(method, 0) > 0:
+                counts[method] -= 1
+                return True
+        return False
+
     def respond(self, method: str, params: dict) -> dict:
         with self._lock:
             self.calls.append((method, params))
             self._lock.notify_all()
+        if self.take(self.failing, method):
+            return {"ok": False, "error": "internal_error"}
         ts = f"1700000000.{next(self._ts):06d}"
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": BOT_ID, "team_id": "T1", "user": "reviewbot"}
@@ -60,6 +86,10 @@ class FakeSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
+        if method == "chat.startStream":
+            return {"ok": True, "channel": params.get("channel"), "ts": ts}
+        if method in ("chat.appendStream", "chat.stopStream"):
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "conversations.replies":
             return {"ok": True, "messages": self.threads.get(params.get("ts"), []), "has_more": False}
         return {"ok": True}
@@ -92,22 +122,27 @@ def signed_headers(secret: str, body: str, content_type: str, timestamp: int | N
             "Content-Type": content_type}
 
 
-def event_body(event: dict) -> str:
+def event_body(event: dict, event_id: str | None = None) -> str:
     return json.dumps({"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
-                       "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event,
+                       "event_id": event_id or f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event,
                        "authorizations": [{"user_id": BOT_USER, "is_bot": True}]})
 
 
-def command_body(text: str, channel: str = "C1", user: str = "U1") -> str:
+def command_body(text: str, response_url: str, channel: str = "C1", user: str = "U1") -> str:
     return urllib.parse.urlencode({"token": "x", "team_id": "T1", "channel_id": channel, "user_id": user,
-                                   "command": "/ask", "text": text, "response_url": "http://127.0.0.1:9/unused",
+                                   "command": "/ask", "text": text, "response_url": response_url,
                                    "trigger_id": "t1", "api_app_id": "A1"})
 
 
-def action_body(action_id: str, value: str, channel: str = "C1", user: str = "U1", message_ts: str = "1.000001") -> str:
+def action_body(action_id: str, value: str, response_url: str, channel: str = "C1", user: str = "U1",
+                message_ts: str = "1.000001") -> str:
+    """A button press as Slack sends it; the feedback buttons' press names the button's value too."""
+    action = {"action_id": action_id, "block_id": "answer_actions", "value": value, "type": "button"}
+    if action_id == "feedback":
+        action = {"action_id": action_id, "block_id": "answer_feedback", "value": value, "type": "feedback_buttons"}
     payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": user}, "api_app_id": "A1",
                "channel": {"id": channel}, "container": {"type": "message", "message_ts": message_ts,
                                                           "channel_id": channel},
-               "message": {"ts": message_ts}, "trigger_id": "t1", "response_url": "http://127.0.0.1:9/unused",
-               "actions": [{"action_id": action_id, "block_id": "answer_actions", "value": value, "type": "button"}]}
+               "message": {"ts": message_ts}, "trigger_id": "t1", "response_url": response_url,
+               "actions": [action]}
     return urllib.parse.urlencode({"payload": json.dumps(payload)})

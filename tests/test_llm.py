@@ -260,3 +260,25 @@ def test_a_plain_install_answers_in_llm_mode(index_dir, fake, tmp_path):
     answer = json.loads(result.stdout)
     assert answer["mode"] == "llm" and "Dana Whitlock" in answer["answer"]
     assert fake.requests[0]["messages"][0]["content"] == installed.read_text(encoding="utf-8").strip()
+
+
+def test_streamed_answer_is_the_checked_answer_and_shows_no_unchecked_quote(llm_bot, fake):
+    fake.script = citing_the_findings(
+        'The review was led by "Lead Peer: Dana Whitlock" [{n}]. It said "the lead peer walked on water" [{n}].'
+        " She is a director of children's services [{n}].")
+    fake.stream_delay = 0.0
+    pieces: list[str] = []
+    answer = llm_bot.ask(QUESTION, on_text=pieces.append)
+    assert fake.requests[-1]["stream"] is True and len(pieces) > 3  # piece by piece, as the model wrote
+    streamed = "".join(pieces)
+    assert '"Lead Peer: Dana Whitlock"' in streamed and "walked on water" not in streamed
+    assert "[1]" not in streamed  # markers wait for the renumbered sources
+    assert answer.mode == "llm" and "walked on water" not in answer.answer and "Dana Whitlock" in answer.answer
+
+
+def test_not_in_sources_is_never_streamed(llm_bot, fake):
+    fake.script = lambda messages: "NOT IN SOURCES"
+    fake.stream_delay = 0.0
+    pieces: list[str] = []
+    answer = llm_bot.ask(QUESTION, on_text=pieces.append)
+    assert pieces == [] and answer.mode == "extractive"

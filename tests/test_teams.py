@@ -22,8 +22,9 @@ from bot.service import ReviewBot
 from bot.teams_app import HEALTH_PATH, MESSAGES_PATH, web_application
 
 from .chat_fixtures import bot_without_its_store, index_with_restricted
-from .conftest import EXAMPLES, ROOT, free_port, run_cli
-from .fake_connector import FakeConnector, card_action, message
+from .conftest import EXAMPLES, ROOT, free_port, run_cli, settings_for
+from .fake_openai import FakeOpenAI, source_with
+from .fake_connector import FakeConnector, card_action, feedback_invoke, members_added, message
 
 
 def serve(application: web.Application) -> tuple[str, callable]:
@@ -62,12 +63,15 @@ def teams_setup(tmp_path_factory):
     feedback = FeedbackStore(root / "data" / "feedback.sqlite3")
     policy = AccessPolicy(channels={"19:private@thread.tacv2": frozenset({"default", "restricted"})})
     application = web_application(ReviewBot(settings), feedback, ConversationHistory(root / "data" / "conv.sqlite3"),
-                                  policy, env={})
+                                  policy, env={}, docs_url=DOCS_URL)
     url, stop = serve(application)
     connector = FakeConnector()
     yield {"url": url, "connector": connector, "feedback": feedback, "settings": settings}
     stop()
     connector.close()
+
+
+DOCS_URL = "https://council.sharepoint.example/sites/reviews/Shared%20Documents"
 
 
 def post(setup, activity: dict) -> httpx.Response:
@@ -84,16 +88,31 @@ def answer_id_of(card: dict) -> str:
     return card["actions"][0]["data"]["answer_id"]
 
 
-def test_personal_chat_gets_an_adaptive_card_with_quotes_and_sources(teams_setup):
+def ai_entity(reply: dict) -> dict:
+    return next(e for e in reply.get("entities") or [] if e.get("additionalType") == ["AIGeneratedContent"])
+
+
+def test_personal_chat_gets_an_ai_message_with_citations(teams_setup):
     connector = teams_setup["connector"]
     response = post(teams_setup, message(connector.url, "Who was the lead peer for the Northbridge review?",
                                          conversation="a:personal-1"))
     assert response.status_code in (200, 202)
-    card = card_of(connector.wait_for_reply("a:personal-1"))
-    text = json.dumps(card, ensure_ascii=False)
-    assert "Lead Peer: Dana Whitlock" in text and "Sources" in text and "[1]" in text
-    assert [a["verb"] for a in card["actions"]] == ["feedback_up", "feedback_down", "copy_reference"]
-    assert connector.replies("a:personal-1", kind="typing")  # it showed it was working
+    reply = connector.wait_for_reply("a:personal-1")
+    assert "Lead Peer: Dana Whitlock" in reply["text"] and "[1]" in reply["text"]
+    # The conventions of an AI message: the label, the citations, Teams' own feedback buttons.
+    entity = ai_entity(reply)
+    first = entity["citation"][0]
+    assert first["position"] == 1 and "Dana Whitlock" in first["appearance"]["abstract"]
+    assert first["appearance"]["url"] == f"{DOCS_URL}/northbridge-2024-peer-review-findings.md"
+    assert reply["channelData"]["feedbackLoopEnabled"] is True
+    card = card_of(reply)
+    assert "Sources" in json.dumps(card) and [a["verb"] for a in card["actions"]] == ["copy_reference", "more_sources"]
+    # In a personal chat the search shows at once as the start of a stream, and the answer ends that stream.
+    informative = connector.replies("a:personal-1", kind="typing")[0]
+    info = next(e for e in informative["entities"] if e["type"] == "streaminfo")
+    assert info["streamType"] == "informative" and informative["text"]
+    final = next(e for e in reply["entities"] if e["type"] == "streaminfo")
+    assert final["streamType"] == "final" and final["streamId"]
 
 
 def test_channels_answer_only_when_mentioned_and_the_mention_is_stripped(teams_setup):
@@ -105,29 +124,57 @@ def test_channels_answer_only_when_mentioned_and_the_mention_is_stripped(teams_s
     post(teams_setup, message(connector.url, "Who was the lead peer?", conversation="19:general;messageid=2",
                               kind="channel", mention=True, channel="19:general@thread.tacv2",
                               team="19:team@thread.tacv2"))
-    card = card_of(connector.wait_for_reply("19:general;messageid=2"))
-    stored = teams_setup["feedback"].answer(answer_id_of(card))
-    assert stored["question"] == "Who was the lead peer?"
+    reply = connector.wait_for_reply("19:general;messageid=2")
+    stored = teams_setup["feedback"].answer(answer_id_of(card_of(reply)))
+    assert stored.question == "Who was the lead peer?"
+    assert not [e for e in reply["entities"] if e["type"] == "streaminfo"]  # Teams streams only in personal chats
     post(teams_setup, message(connector.url, "What are the four priorities?", conversation="19:group-chat",
                               kind="groupChat", mention=True))
-    assert "four priorities" in json.dumps(card_of(connector.wait_for_reply("19:group-chat"))).lower()
+    assert "four priorities" in connector.wait_for_reply("19:group-chat")["text"].lower()
 
 
-def test_feedback_and_copy_reference_buttons(teams_setup):
+def test_teams_feedback_is_stored_with_its_comment(teams_setup):
     connector = teams_setup["connector"]
     post(teams_setup, message(connector.url, "Who was the lead peer?", conversation="a:personal-2"))
-    answer_id = answer_id_of(card_of(connector.wait_for_reply("a:personal-2")))
-
-    response = post(teams_setup, card_action(connector.url, "feedback_up", answer_id, conversation="a:personal-2"))
+    reply = connector.wait_for_reply("a:personal-2")
+    message_id = next(e for e in reply["entities"] if e["type"] == "streaminfo")["streamId"]
+    response = post(teams_setup, feedback_invoke(connector.url, message_id, "dislike", "Quote the whole line",
+                                                 conversation="a:personal-2"))
     assert response.status_code == 200
-    body = response.json()
-    assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
-    assert "Thanks" in json.dumps(body["value"])
-    assert any(v.vote == "up" and v.channel == "a:personal-2" for v in teams_setup["feedback"].votes())
+    assert any(v.vote == "down" and v.channel == "a:personal-2" and v.comment == "Quote the whole line"
+               and "lead peer" in v.question.lower() for v in teams_setup["feedback"].votes())
 
-    response = post(teams_setup, card_action(connector.url, "copy_reference", answer_id, conversation="a:personal-2"))
-    references = json.dumps(response.json()["value"], ensure_ascii=False)
+
+def test_copy_as_reference_and_more_sources_add_messages(teams_setup):
+    connector = teams_setup["connector"]
+    post(teams_setup, message(connector.url, "Who was the lead peer?", conversation="a:personal-4"))
+    card = card_of(connector.wait_for_reply("a:personal-4"))
+    answer_id = answer_id_of(card)
+    before = len(connector.replies("a:personal-4"))
+
+    response = post(teams_setup, card_action(connector.url, "copy_reference", answer_id, conversation="a:personal-4"))
+    body = response.json()
+    assert body["statusCode"] == 200 and body["value"] == card  # the answer's card stays as it was
+    added = connector.replies("a:personal-4")[before:]
+    references = json.dumps(card_of(added[0]), ensure_ascii=False)
     assert "Lead Peer: Dana Whitlock" in references and "northbridge-2024-peer-review-findings.md" in references
+    assert f"{DOCS_URL}/northbridge-2024-peer-review-findings.md" in references
+
+    post(teams_setup, card_action(connector.url, "more_sources", answer_id, conversation="a:personal-4"))
+    more = json.dumps(card_of(connector.replies("a:personal-4")[-1]))
+    assert "More sources" in more or "No other sources" in more
+
+
+def test_a_welcome_with_example_questions_when_the_app_is_added(teams_setup):
+    connector = teams_setup["connector"]
+    post(teams_setup, members_added(connector.url, "a:personal-5", ["29:user-1"]))  # a person, not the bot
+    time.sleep(0.5)
+    assert not connector.replies("a:personal-5")
+    post(teams_setup, members_added(connector.url, "a:personal-5", ["28:reviewbot"]))
+    card = card_of(connector.wait_for_reply("a:personal-5"))
+    assert "3 documents are indexed" in json.dumps(card)
+    asks = [a["data"]["msteams"] for a in card["actions"]]
+    assert asks and all(a["type"] == "imBack" for a in asks) and any("Northbridge" in a["value"] for a in asks)
 
 
 def test_follow_up_uses_the_conversations_earlier_questions(teams_setup):
@@ -139,11 +186,11 @@ def test_follow_up_uses_the_conversations_earlier_questions(teams_setup):
     deadline = time.time() + 60
     while len(connector.replies("a:personal-3")) < 2 and time.time() < deadline:
         time.sleep(0.2)
-    card = card_of(connector.replies("a:personal-3")[-1])
-    stored = teams_setup["feedback"].answer(answer_id_of(card))
-    assert stored["question"].startswith("and what about supervision?")
-    assert "northbridge" in stored["question"].lower() and "2024" in stored["question"]
-    assert "supervision" in json.dumps(card).lower()
+    reply = connector.replies("a:personal-3")[-1]
+    stored = teams_setup["feedback"].answer(answer_id_of(card_of(reply)))
+    assert stored.question.startswith("and what about supervision?")
+    assert "northbridge" in stored.question.lower() and "2024" in stored.question
+    assert "supervision" in reply["text"].lower()
 
 
 def test_restricted_documents_only_in_allowed_channels(teams_setup):
@@ -151,11 +198,11 @@ def test_restricted_documents_only_in_allowed_channels(teams_setup):
     question = "What did the serious case review find about the school nurse?"
     post(teams_setup, message(connector.url, question, conversation="19:open;messageid=1", kind="channel",
                               mention=True, channel="19:open@thread.tacv2", team="19:team@thread.tacv2"))
-    public = json.dumps(card_of(connector.wait_for_reply("19:open;messageid=1")))
+    public = json.dumps(connector.wait_for_reply("19:open;messageid=1"))
     assert "school nurse" not in public and "serious-case-review" not in public
     post(teams_setup, message(connector.url, question, conversation="19:private;messageid=1", kind="channel",
                               mention=True, channel="19:private@thread.tacv2", team="19:team@thread.tacv2"))
-    assert "school nurse" in json.dumps(card_of(connector.wait_for_reply("19:private;messageid=1")))
+    assert "school nurse" in connector.wait_for_reply("19:private;messageid=1")["text"]
 
 
 def test_backend_failure_gets_a_polite_reply_and_the_bot_keeps_running(tmp_path):
@@ -228,9 +275,76 @@ def test_the_teams_command_serves_anonymously_and_says_so(tmp_path):
                 assert process.poll() is None and time.time() < deadline, "reviewbot teams did not start"
                 time.sleep(0.5)
         assert response.status_code in (200, 202)
-        assert "Dana Whitlock" in json.dumps(card_of(connector.wait_for_reply("a:cli")))
+        assert "Dana Whitlock" in connector.wait_for_reply("a:cli")["text"]
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=20)
         connector.close()
     assert "ANONYMOUSLY" in stderr
+
+
+@pytest.fixture(scope="module")
+def teams_llm_setup(tmp_path_factory):
+    """A Teams bot whose model streams slowly, and whose turn window is short enough for an answer to outlast it."""
+    from bot.service import keyword_dir, open_store
+    from ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("teams-llm")
+    model = FakeOpenAI()
+    model.stream_delay = 0.15
+    settings = settings_for(root / "data", llm="openai", openai_base_url=model.url, openai_api_key="sk-test",
+                            llm_model="test-model", llm_timeout=20.0, llm_retries=0)
+    store = open_store(settings)
+    ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
+    feedback = FeedbackStore(root / "data" / "feedback.sqlite3")
+    application = web_application(ReviewBot(settings), feedback, ConversationHistory(root / "data" / "c.sqlite3"),
+                                  AccessPolicy(), env={}, turn_window=LLM_TURN_WINDOW)
+    url, stop = serve(application)
+    connector = FakeConnector()
+    yield {"url": url, "connector": connector, "model": model}
+    stop()
+    connector.close()
+    model.close()
+
+
+LLM_TURN_WINDOW = 1.5
+
+
+def an_answer_with_an_invented_quote(messages) -> str:
+    n = source_with(messages, "Dana Whitlock")
+    return (f"The review was led by Dana Whitlock [{n}]. It said \u201cthe lead peer walked on water\u201d [{n}]. "
+            f"The findings name the \u201cLead Peer: Dana Whitlock\u201d [{n}]. The peers met staff across the "
+            f"council and read case files before they wrote their findings [{n}].")
+
+
+def test_a_models_answer_streams_in_personal_chat_and_outlasts_the_turn(teams_llm_setup):
+    connector, model = teams_llm_setup["connector"], teams_llm_setup["model"]
+    model.script = an_answer_with_an_invented_quote
+    started = time.monotonic()
+    response = post(teams_llm_setup, message(connector.url, "Who led the Northbridge peer review?",
+                                             conversation="a:stream-1"))
+    # The turn ends within Teams' window although the model is still writing; the answer follows proactively.
+    assert response.status_code in (200, 202) and time.monotonic() - started < LLM_TURN_WINDOW + 2
+    final = connector.wait_for_reply("a:stream-1")
+    updates = [(a, at) for (path, a), at in zip(connector.sent, connector.received_at)
+               if "/a:stream-1/" in path and a.get("type") == "typing"]
+    kinds = [next(e for e in a["entities"] if e["type"] == "streaminfo")["streamType"] for a, _ in updates]
+    assert kinds[0] == "informative" and "streaming" in kinds
+    streamed = [a for a, _ in updates if "streaming" == next(e for e in a["entities"]
+                                                           if e["type"] == "streaminfo")["streamType"]]
+    first_streamed_at = next(at for a, at in updates if a in streamed)
+    assert first_streamed_at - model.first_piece_at < 1.5
+    assert all("walked on water" not in a["text"] for a in streamed)
+    assert any("Dana Whitlock" in a["text"] for a in streamed)
+    stream_id = next(e for e in final["entities"] if e["type"] == "streaminfo")["streamId"]
+    assert stream_id and all(next(e for e in a["entities"] if e["type"] == "streaminfo").get("streamId") == stream_id
+                             for a in streamed)
+    # The final message is the checked answer: each sentence with its [n], the invented quotation gone.
+    assert "led by Dana Whitlock [1]" in final["text"] and "walked on water" not in final["text"]
+    assert ai_entity(final)["citation"] and final["channelData"]["feedbackLoopEnabled"] is True
+
+
+def test_teams_code_imports_nothing_from_slack_code():
+    for module in ("teams_app.py", "teams_cards.py"):
+        source = (ROOT / "bot" / module).read_text()
+        assert "slack" not in source.lower(), module
