@@ -7,7 +7,11 @@ It quotes the sentence of the sources that shares the most words with the questi
 NOT IN SOURCES when no sentence shares at least two. It never paraphrases, so it cannot answer a question
 that shares no words with its answer: LLM-mode figures measured with it are a floor for a real model.
 
-    python -m bench.fake_llm [--port N]       (then REVIEWBOT_LLM=openai OPENAI_BASE_URL=http://127.0.0.1:N/v1)
+    python -m bench.fake_llm [--port N] [--word-delay S]
+        (then REVIEWBOT_LLM=openai OPENAI_BASE_URL=http://127.0.0.1:N/v1)
+
+Asked to stream (as the chat bots ask), it sends its answer a word at a time, `--word-delay` seconds apart,
+as a model writing at that speed would.
 """
 from __future__ import annotations
 
@@ -39,10 +43,29 @@ def reply_to(prompt: str) -> str:
     return f"The source says: \u201c{sentence.rstrip('.')}\u201d [{number}]."
 
 
+def _chunk(model: str, delta: dict, finish: str | None = None) -> bytes:
+    chunk = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
 class _Handler(BaseHTTPRequestHandler):
+    word_delay = 0.02
+
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         prompt = next((m["content"] for m in body.get("messages", []) if m.get("role") == "user"), "")
+        if body.get("stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            model = body.get("model", "bench")
+            for word in re.findall(r"\S+\s*", reply_to(prompt)):
+                self.wfile.write(_chunk(model, {"role": "assistant", "content": word}))
+                self.wfile.flush()
+                time.sleep(self.word_delay)
+            self.wfile.write(_chunk(model, {}, "stop") + b"data: [DONE]\n\n")
+            return
         payload = json.dumps({
             "id": "chatcmpl-bench", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "bench"),
@@ -60,8 +83,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def serve(port: int = 0) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+def serve(port: int = 0, word_delay: float = 0.02) -> ThreadingHTTPServer:
+    handler = type("Handler", (_Handler,), {"word_delay": word_delay})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -69,7 +93,9 @@ def serve(port: int = 0) -> ThreadingHTTPServer:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8099)
-    server = serve(parser.parse_args().port)
+    parser.add_argument("--word-delay", type=float, default=0.02, help="seconds between streamed words")
+    args = parser.parse_args()
+    server = serve(args.port, args.word_delay)
     print(f"stand-in model at http://127.0.0.1:{server.server_port}/v1", flush=True)
     threading.Event().wait()
 

@@ -191,6 +191,27 @@ class StreamGate:
             self._pending = self._pending[closing.end():]
 
 
+def _streamed(llm, system: str, prompt: str, gate: StreamGate) -> str:
+    """The model's answer, streamed through `gate`. An endpoint that can't stream (an error before the first
+    word, or a whole answer where events were expected, which reads as none) is asked once more without: the
+    answer then comes whole, after the checks, as it would with no streaming."""
+    pieces: list[str] = []
+    try:
+        for piece in chat_stream(llm, system, prompt):
+            pieces.append(piece)
+            gate.feed(piece)
+    except Exception as exc:
+        if pieces:
+            raise
+        log.info("the model's endpoint did not stream (%s: %s); asking without streaming", type(exc).__name__, exc)
+        return chat(llm, system, prompt)
+    if not pieces:
+        log.info("the model's endpoint streamed nothing; asking without streaming")
+        return chat(llm, system, prompt)
+    gate.close()
+    return "".join(pieces).strip()
+
+
 def llm_answer(query: Query, retrieved: list[Retrieved], llm, prompts: Prompts, count_tokens, budget: int,
                fallback: Answer, on_text: Callable[[str], None] | None = None) -> Answer:
     """The model's answer if enough of it passes the checks; otherwise `fallback`, saying why. With `on_text`,
@@ -203,13 +224,7 @@ def llm_answer(query: Query, retrieved: list[Retrieved], llm, prompts: Prompts, 
         if on_text is None:
             text = chat(llm, prompts.system, prompt)
         else:
-            gate = StreamGate([s.chunk.text for s in sources], on_text)
-            pieces = []
-            for piece in chat_stream(llm, prompts.system, prompt):
-                pieces.append(piece)
-                gate.feed(piece)
-            gate.close()
-            text = "".join(pieces).strip()
+            text = _streamed(llm, prompts.system, prompt, StreamGate([s.chunk.text for s in sources], on_text))
     except Exception as exc:  # the client has already retried; any failure means: answer without the model
         log.warning("LLM call failed, giving the extractive answer: %s: %s", type(exc).__name__, exc)
         return _fell_back(fallback, f"the model could not be reached ({type(exc).__name__})")

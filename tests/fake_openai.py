@@ -17,6 +17,7 @@ class FakeOpenAI:
         self.paths: list[str] = []
         self.script = lambda messages: "NOT IN SOURCES"  # what to say; or ("status", 500) / ("sleep", seconds)
         self.stream_delay = 0.05  # seconds between the pieces of a streamed answer: a slow model
+        self.streams = True  # False: an endpoint that answers whole even when asked to stream
         self.first_piece_at: float | None = None  # when the first piece of the last streamed answer was sent
         fake = self
 
@@ -40,7 +41,7 @@ class FakeOpenAI:
                 if isinstance(reply, tuple) and reply[0] == "sleep":
                     time.sleep(reply[1])
                     reply = "too late"
-                if body.get("stream"):
+                if body.get("stream") and fake.streams:
                     self.stream(reply, body.get("model", "test"))
                     return
                 self.send_json({

@@ -282,3 +282,15 @@ def test_not_in_sources_is_never_streamed(llm_bot, fake):
     pieces: list[str] = []
     answer = llm_bot.ask(QUESTION, on_text=pieces.append)
     assert pieces == [] and answer.mode == "extractive"
+
+
+def test_an_endpoint_that_cannot_stream_still_answers(llm_bot, fake):
+    fake.script = citing_the_findings('The review was led by "Lead Peer: Dana Whitlock" [{n}].')
+    fake.streams = False
+    try:
+        pieces: list[str] = []
+        answer = llm_bot.ask(QUESTION, on_text=pieces.append)
+    finally:
+        fake.streams = True
+    assert answer.mode == "llm" and "Dana Whitlock" in answer.answer and pieces == []
+    assert [r.get("stream", False) for r in fake.requests[-2:]] == [True, False]
