@@ -8,6 +8,7 @@ from bot.service import ReviewBot, keyword_dir, open_store
 from ingest.pipeline import ingest
 
 from .conftest import EXAMPLES, settings_for, start_chroma
+from .fake_openai import FakeOpenAI
 
 RESTRICTED = """# Northbridge serious case review 2024
 
@@ -40,3 +41,14 @@ def bot_without_its_store(root: Path) -> ReviewBot:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def bot_with_a_slow_model(root: Path) -> tuple[ReviewBot, FakeOpenAI]:
+    """The example documents, and a model that streams its answers a piece every 0.15 s (close the model)."""
+    model = FakeOpenAI()
+    model.stream_delay = 0.15
+    settings = settings_for(root / "data", llm="openai", openai_base_url=model.url, openai_api_key="sk-test",
+                            llm_model="test-model", llm_timeout=20.0, llm_retries=0)
+    store = open_store(settings)
+    ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
+    return ReviewBot(settings), model

@@ -22,9 +22,9 @@ from bot.service import ReviewBot
 from bot.slack_app import EVENTS_PATH, GREETING, HEALTH_PATH, create_app, http_server
 from bot.slack_blocks import BLOCK_LIMIT, SECTION_LIMIT, answer_blocks
 
-from .chat_fixtures import bot_without_its_store, index_with_restricted
-from .conftest import EXAMPLES, ROOT, free_port, run_cli, settings_for
-from .fake_openai import FakeOpenAI, source_with
+from .chat_fixtures import bot_with_a_slow_model, bot_without_its_store, index_with_restricted
+from .conftest import EXAMPLES, ROOT, free_port, run_cli
+from .fake_openai import source_with
 from .fake_slack import BOT_ID, BOT_USER, FakeSlack, action_body, command_body, event_body, signed_headers
 
 SECRET = "test-signing-secret"
@@ -393,17 +393,8 @@ def streamed_text(params: dict) -> str:
 @pytest.fixture(scope="module")
 def streaming_setup(tmp_path_factory):
     """A bot whose model streams slowly, behind the Slack app."""
-    from ingest.pipeline import ingest
-    from bot.service import keyword_dir, open_store
-
     root = tmp_path_factory.mktemp("slack-llm")
-    model = FakeOpenAI()
-    model.stream_delay = 0.15
-    settings = settings_for(root / "data", llm="openai", openai_base_url=model.url, openai_api_key="sk-test",
-                            llm_model="test-model", llm_timeout=20.0, llm_retries=0)
-    store = open_store(settings)
-    ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
-    bot = ReviewBot(settings)
+    bot, model = bot_with_a_slow_model(root)
     fake = FakeSlack()
     app = create_app(bot, FeedbackStore(root / "data" / "feedback.sqlite3"), AccessPolicy(), "xoxb-test", SECRET,
                      fake.url)

@@ -21,9 +21,9 @@ from bot.render import FAILED
 from bot.service import ReviewBot
 from bot.teams_app import HEALTH_PATH, MESSAGES_PATH, web_application
 
-from .chat_fixtures import bot_without_its_store, index_with_restricted
-from .conftest import EXAMPLES, ROOT, free_port, run_cli, settings_for
-from .fake_openai import FakeOpenAI, source_with
+from .chat_fixtures import bot_with_a_slow_model, bot_without_its_store, index_with_restricted
+from .conftest import EXAMPLES, ROOT, free_port, run_cli
+from .fake_openai import source_with
 from .fake_connector import FakeConnector, card_action, feedback_invoke, members_added, message
 
 
@@ -286,18 +286,10 @@ def test_the_teams_command_serves_anonymously_and_says_so(tmp_path):
 @pytest.fixture(scope="module")
 def teams_llm_setup(tmp_path_factory):
     """A Teams bot whose model streams slowly, and whose turn window is short enough for an answer to outlast it."""
-    from bot.service import keyword_dir, open_store
-    from ingest.pipeline import ingest
-
     root = tmp_path_factory.mktemp("teams-llm")
-    model = FakeOpenAI()
-    model.stream_delay = 0.15
-    settings = settings_for(root / "data", llm="openai", openai_base_url=model.url, openai_api_key="sk-test",
-                            llm_model="test-model", llm_timeout=20.0, llm_retries=0)
-    store = open_store(settings)
-    ingest([EXAMPLES], store, store.embedder, keyword_dir(settings, store))
+    bot, model = bot_with_a_slow_model(root)
     feedback = FeedbackStore(root / "data" / "feedback.sqlite3")
-    application = web_application(ReviewBot(settings), feedback, ConversationHistory(root / "data" / "c.sqlite3"),
+    application = web_application(bot, feedback, ConversationHistory(root / "data" / "c.sqlite3"),
                                   AccessPolicy(), env={}, turn_window=LLM_TURN_WINDOW)
     url, stop = serve(application)
     connector = FakeConnector()
