@@ -67,6 +67,7 @@ class ThreadReply:
         self.stream = None
         self._buffer = ""
         self._sent_at = 0.0
+        self._broken = False
         self._lock = threading.Lock()
         if show_status:  # direct messages and assistant threads: the thread's own status line
             try:
@@ -80,11 +81,18 @@ class ThreadReply:
 
     def on_text(self, text: str) -> None:
         with self._lock:
+            if self._broken:
+                return
             self._buffer += text
             now = time.monotonic()
             if self.stream is None or now - self._sent_at >= STREAM_EVERY_SECONDS \
                     or len(self._buffer) >= STREAM_CHARACTERS:
-                self._send(now)
+                try:
+                    self._send(now)
+                except Exception:  # the model goes on; the answer is posted whole at the end instead
+                    log.warning("could not stream into %s; the answer will be posted whole", self.channel,
+                                exc_info=True)
+                    self._broken = True
 
     def _send(self, now: float) -> None:
         if self.stream is None:
@@ -103,31 +111,39 @@ class ThreadReply:
             except Exception:
                 log.warning("could not delete the placeholder in %s", self.channel, exc_info=True)
 
+    def _streaming(self) -> bool:
+        """Has a stream started in the thread (the first words reached Slack)?"""
+        return self.stream is not None and self.stream.ts is not None
+
     def finish(self, reply: Reply) -> None:
         text, blocks = fallback_text(reply), answer_blocks(reply)
-        if self.stream is not None:
-            with self._lock:
-                self._send(time.monotonic())
-            # The sources and buttons come with the end of the stream; the checked answer, with the markers of
-            # its sources, then replaces the words streamed before the checks.
-            self.stream.stop(blocks=closing_blocks(reply))
-            try:
-                self.client.chat_update(channel=self.channel, ts=self.stream.ts, text=text, blocks=blocks)
-            except Exception:
-                log.exception("could not replace the streamed text in %s; it stands, with its sources", self.channel)
-            self._retire_placeholder()
+        if not self._streaming():
+            self._deliver(text, blocks)
             return
-        self._deliver(text, blocks)
+        # The sources and buttons come with the end of the stream; the checked answer, with the markers of its
+        # sources, then replaces the words streamed before the checks.
+        self._end_stream(blocks=closing_blocks(reply))
+        try:
+            self.client.chat_update(channel=self.channel, ts=self.stream.ts, text=text, blocks=blocks)
+        except Exception:
+            log.exception("could not replace the streamed text in %s; it stands, with its sources", self.channel)
+        self._retire_placeholder()
 
     def fail(self) -> None:
-        if self.stream is not None:
-            try:
-                self.stream.stop(markdown_text="\n\n" + FAILED)
-            except Exception:
-                log.exception("could not end the stream in %s", self.channel)
-            self._retire_placeholder()
+        if not self._streaming():
+            self._deliver(FAILED, [])
             return
-        self._deliver(FAILED, [])
+        self._end_stream(markdown_text="\n\n" + FAILED)
+        self._retire_placeholder()
+
+    def _end_stream(self, **closing) -> None:
+        try:
+            with self._lock:
+                if not self._broken:
+                    self._send(time.monotonic())
+            self.stream.stop(**closing)
+        except Exception:
+            log.exception("could not end the stream in %s", self.channel)
 
     def _deliver(self, text: str, blocks: list[dict]) -> None:
         if self.placeholder:
@@ -139,6 +155,9 @@ class ThreadReply:
                             exc_info=True)
         try:
             self.client.chat_postMessage(channel=self.channel, thread_ts=self.thread_ts, text=text, blocks=blocks)
+        except Exception:
+            self._clear_status()  # a posted reply would have cleared it
+            raise
         finally:
             self._retire_placeholder()
 
@@ -151,8 +170,10 @@ class ThreadReply:
                 self.client.chat_update(channel=self.channel, ts=self.placeholder, text="Answered below.", blocks=[])
             except Exception:
                 log.error("the placeholder in %s could be neither deleted nor updated", self.channel)
-        if self.status_shown and self.stream is None:
-            try:  # posting a reply clears the status; when posting failed, clear it here
+
+    def _clear_status(self) -> None:
+        if self.status_shown:
+            try:
                 self.client.assistant_threads_setStatus(channel_id=self.channel, thread_ts=self.thread_ts, status="")
             except Exception:
                 log.warning("could not clear the status in %s", self.channel)

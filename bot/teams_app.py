@@ -205,9 +205,12 @@ def create_agent(bot: Asker, feedback: FeedbackStore, history: ConversationHisto
             reply = work.result()
         except Exception:
             log.exception("could not answer in %s", context.activity.conversation.id)
+            failed = Activity(type=ActivityTypes.message, text=FAILED)
             if stream is not None:
                 await stream.close()
-            await context.send_activity(FAILED)
+                if stream.id:  # the apology ends the stream the search began
+                    failed.entities = [StreamInfo(stream_type="final", stream_id=stream.id)]
+            await context.send_activity(failed)
             return
         await send_answer(context, reply, stream)
 

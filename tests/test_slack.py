@@ -493,3 +493,13 @@ def test_streamed_words_are_gathered_between_sends():
         assert len(appended) == 1 and streamed_text(appended[0]).startswith("more more")
     finally:
         fake.close()
+
+
+def test_a_stream_slack_refuses_becomes_a_whole_answer(streaming_setup):
+    fake, model = streaming_setup["fake"], streaming_setup["model"]
+    model.script = lambda messages: f"The review was led by Dana Whitlock [{source_with(messages, 'Dana Whitlock')}]."
+    fake.failing["chat.startStream"] = 1
+    send_event(streaming_setup, {"type": "message", "channel_type": "im", "user": "U21", "channel": "D21",
+                                 "ts": "2100.000001", "text": "Who led the Northbridge peer review?"})
+    posted = fake.wait_for("chat.postMessage", lambda p: p.get("channel") == "D21", timeout=60)
+    assert "led by Dana Whitlock [1]" in blocks_text(posted) and posted["thread_ts"] == "2100.000001"
