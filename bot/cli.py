@@ -179,6 +179,27 @@ def status(as_json: bool) -> None:
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else status_text(report))
 
 
+@main.command()
+@click.option("--council", help="Only this council's reports.")
+@click.option("--fact", "fact_name", help="Only this fact (e.g. overall_effectiveness, lead_inspector, improvement).")
+@click.option("--value", help="Only facts with this value (a grade; for improvements, words they contain).")
+@click.option("--since", type=int, help="Only reports of this year or later.")
+@click.option("--csv", "as_csv", is_flag=True, help="Rows as CSV: source,council,fact,value,page,quote.")
+def facts(council: str | None, fact_name: str | None, value: str | None, since: int | None, as_csv: bool) -> None:
+    """Facts read from every inspection report: dates, lead inspector, kind, each judgement's grade and each
+    thing to improve, with the page and the line each was read from."""
+    from .facts_table import UnknownFact, fact_rows, rows_as_csv, rows_as_text
+    from .service import open_store
+
+    settings = _settings()
+    store = _or_exit(lambda: open_store(settings))
+    try:
+        rows = fact_rows(store.manifest().values(), council, fact_name, value, since)
+    except UnknownFact as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(rows_as_csv(rows) if as_csv else rows_as_text(rows), nl=not as_csv)
+
+
 def _chat_core(settings: Settings):
     """What both chat bots run on: the core, kept in step with later ingests; the votes; the access policy."""
     from .access import AccessFileError, load_policy

@@ -26,7 +26,11 @@ class IndexStatus:
     records: list[DocumentRecord]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        # How many facts each report gave; the facts themselves are `reviewbot facts`.
+        for record, shown in zip(self.records, data["records"]):
+            shown["facts"] = len(record.facts)
+        return data
 
 
 def store_description(settings: Settings, store: Store) -> str:

@@ -42,6 +42,7 @@ class Document:
     inspection_start: str | None = None
     inspection_end: str | None = None
     months: tuple[str, ...] = ()  # 'YYYY-MM' of publication and of each month of the inspection
+    facts: tuple = ()  # of ingest.facts.Fact: an inspection report's dates, inspector, kind, grades, improvements
 
 
 @dataclass

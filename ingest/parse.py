@@ -5,6 +5,7 @@ from pathlib import Path
 
 from . import clean, metadata
 from .document import Document
+from .facts import extract_facts
 from .loaders import load
 from .structure import to_blocks
 
@@ -27,7 +28,7 @@ def read_document(path: Path, source: str) -> Document:
     doc_type = metadata.infer_doc_type(source, title, text)
     published = metadata.publication_date(source, text)
     start, end = metadata.inspection_dates(text)
-    return Document(
+    document = Document(
         source=source,
         title=title,
         council=metadata.infer_council(source, f"{title}\n{text}"),
@@ -42,3 +43,5 @@ def read_document(path: Path, source: str) -> Document:
         inspection_end=end,
         months=metadata.months_covered(published, start=start, end=end),
     )
+    document.facts = extract_facts(document)
+    return document

@@ -25,7 +25,7 @@ CORES = os.cpu_count() or 1
 # Texts embedded between two looks at the reader: a few of the model's batches of 8.
 EMBED_SLICE = 32
 # Raise when a change to reading, cleaning or chunking should reach documents already indexed.
-INDEX_VERSION = 2
+INDEX_VERSION = 3  # 3: facts read from inspection reports
 
 
 @dataclass
@@ -158,7 +158,7 @@ def _index_file(item: FileToRead, result: "tuple[Document, list[Chunk]] | Except
         topics=document.topics, chunks=len(chunks), pages=document.pages, version=INDEX_VERSION,
         collection=collection, indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         published=document.published, inspection_start=document.inspection_start,
-        inspection_end=document.inspection_end, months=document.months,
+        inspection_end=document.inspection_end, months=document.months, facts=document.facts,
     )
     # The sentences' file first: the store's record is what says the document is indexed.
     sentences.save(item.key, item.sha, sentence_vectors)

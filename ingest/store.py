@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .document import DEFAULT_COLLECTION, Chunk
+from .facts import Fact
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -44,6 +45,7 @@ class DocumentRecord:
     inspection_start: str | None = None
     inspection_end: str | None = None
     months: tuple[str, ...] = ()
+    facts: tuple[Fact, ...] = ()  # read from the document's own text, replaced and removed with it
 
     @property
     def path(self) -> Path:
@@ -119,6 +121,7 @@ class Store:
                 data["years"] = tuple(data["years"])
                 data["topics"] = tuple(data["topics"])
                 data["months"] = tuple(data.get("months", ()))
+                data["facts"] = tuple(Fact(**f) for f in data.get("facts", ()))
                 records[key] = DocumentRecord(**data)
         return records
 
