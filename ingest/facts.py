@@ -38,20 +38,26 @@ _JUDGEMENT_NAMES = [
                                           r"and\s+care\s+leavers"),
     ("children_in_care", r"(?:the\s+experiences\s+and\s+progress\s+of\s+)?children\s+in\s+care(?!\s+and\s+care\s+"
                          r"leavers)|children\s+looked\s+after\s+and\s+achieving\s+permanence"),
-    ("care_leavers", r"(?:the\s+)?experiences\s+and\s+progress\s+of\s+care\s+leavers"),
+    # 'of children care leavers' is how one 2026 report prints it.
+    ("care_leavers", r"(?:the\s+)?experiences\s+and\s+progress\s+of\s+(?:children\s+)?care\s+leavers"),
 ]
 _JUDGEMENT = [(name, re.compile(rf"(?:^|[\s.\d])(?:{pattern})\s*(?:is|:|-|\u2013)?\s*{_GRADE}\b", re.I))
               for name, pattern in _JUDGEMENT_NAMES]
 # 'Lead inspector: Paula Thomson-Jones', 'Lead inspector: David Cohen, His Majesty's Inspector', and the
 # 2012-2013 reports' 'Reporting inspector Gary Lamb HMI'.
-_LEAD = re.compile(r"(?<![Dd]eputy )\b(?:[Ll]ead|[Rr]eporting)\s+[Ii]nspector\s*:?\s*((?:[A-Z][\w'\u2019.-]*\s?){2,4})")
-_NAME_END = re.compile(r"\s+(?:HMI|Her|His|Ofsted|Team|Inspection|Age)\b.*$")
+_JUDGEMENT_STARTS = [(name, re.compile(rf"\s(?:{pattern})", re.I)) for name, pattern in _JUDGEMENT_NAMES]
+_LEAD = re.compile(r"(?<![Dd]eputy )\b(?:[Ll]ead|[Rr]eporting)\s+[Ii]nspector(s?)\s*:?\s*(.*)", re.S)
+_NAME = re.compile(r"^((?:[A-Z][\w'\u2019.-]*\s?){2,4})")
+_NAME_END = re.compile(r"\s+(?:HMI|Senior|Her|His|Ofsted|Team|Inspection|Age)\b.*$")
 _IMPROVE_SECTION = re.compile(r"what\s+(?:needs|does\s+the\s+local\s+authority\s+need)\s+to\s+improve|"
                               r"areas\s+for\s+(?:priority\s+action|improvement)|priority\s+and\s+immediate\s+action|"
                               r"^recommendations$", re.I)
+_NEXT_ITEM = re.compile(r"\s+(?=\d{1,2}\.\s+[A-Z])")
 _BOARD = re.compile(r"safeguarding\s+children\s+board|\bLSCB\b|^section\s+2\b", re.I)
-_TITLE = re.compile(r"^(?:re-)?inspection\s+of\b|focused\s+visit|monitoring\s+visit|joint\s+targeted\s+area\s+inspection",
-                    re.I)
+# A title: at the start of one of the first lines, and short ('Focused visit to Bury local authority children's
+# services'), not a paragraph that mentions an earlier visit.
+_TITLE = re.compile(r"^(?:(?:re-?)?inspection\s+of\b|(?:focused|monitoring)\s+visit\b|joint\s+targeted\s+area\s+inspection)"
+                    r"(?=.{0,160}$)", re.I | re.S)
 _STATED_KINDS = [
     ("joint targeted area inspection", re.compile(r"joint\s+targeted\s+area\s+inspection", re.I)),
     ("monitoring visit", re.compile(r"monitoring\s+visit", re.I)),
@@ -103,12 +109,24 @@ def _dates(document: Document) -> list[Fact]:
 
 
 def _lead_inspector(blocks: list[Block]) -> list[Fact]:
+    """The lead inspector; two, joined with '; ', where the report names two ('Lead inspectors: Rebecca
+    Quested, His Majesty's Inspector, and Matthew Reed, His Majesty's Inspector')."""
     for block in blocks:
         match = _LEAD.search(block.text)
-        if match:
-            name = _NAME_END.sub("", match.group(1).strip()).strip(" .;,")
-            if len(name.split()) >= 2:
-                return [Fact("lead_inspector", name, block.page, block.text)]
+        if not match:
+            continue
+        names = []
+        for part in re.split(r",|\band\b", match.group(2)):
+            part = part.strip()
+            if not part or re.match(r"(?:Her|His)\s+Majesty|HMI\b|Senior\b", part):
+                continue  # an inspector's title
+            found = _NAME.match(part)
+            name = _NAME_END.sub("", found.group(1).strip()).strip(" .;,") if found else ""
+            if len(name.split()) < 2:
+                break  # the names are over: the sentence goes on
+            names.append(name)
+        if names:
+            return [Fact("lead_inspector", "; ".join(names[: 2 if match.group(1) else 1]), block.page, block.text)]
     return []
 
 
@@ -156,9 +174,18 @@ def _judgements(blocks: list[Block]) -> list[Fact]:
             if name in found:
                 continue
             match = pattern.search(text)
-            if match and not _inside_longer_name(text, match.start(), name):
+            if match and _ends_a_judgement(text[match.end():]) and not _inside_longer_name(text, match.start(), name):
                 found[name] = Fact(name, grade_of(match.group("grade")), page, text)
     return [found[name] for name in JUDGEMENTS if name in found]
+
+
+def _ends_a_judgement(rest: str) -> bool:
+    """A grade ends its judgement's line, or is followed by the next numbered judgement ('... Inadequate 2.
+    Children looked after ...') or a footnote mark; a sentence that goes on ('... require improvement when
+    any widespread failures ...') describes what a grade means, it is not the judgement."""
+    rest = rest.strip()
+    return not rest or bool(re.fullmatch(r"[.\d]*", rest) or re.match(r"\d+(?:\.\d+)?\.?\s", rest)
+                            or any(p.match(" " + rest) for _, p in _JUDGEMENT_STARTS))
 
 
 def _inside_longer_name(text: str, start: int, name: str) -> bool:
@@ -178,5 +205,7 @@ def _improvements(blocks: list[Block]) -> list[Fact]:
         board = any(_BOARD.search(s) for s in block.section)
         if block.kind in ("bullet", "paragraph") and _IMPROVE_SECTION.search(section.strip()) and not board \
                 and not re.match(r"^\d+\s+\S", block.text) and len(block.text) > 20:
-            found.append(Fact("improvement", block.text.strip(), block.page, block.text.strip()))
+            # Numbered items that lost their line breaks ('... (paragraph 53) 4. Continue with ...') are split.
+            items = _NEXT_ITEM.split(block.text.strip()) if re.match(r"\d{1,2}\.\s", block.text) else [block.text]
+            found.extend(Fact("improvement", item.strip(), block.page, item.strip()) for item in items if item.strip())
     return found

@@ -125,13 +125,18 @@ def inspection_dates(text: str) -> tuple[str | None, str | None]:
     label = _INSPECTION_LABEL.search(head)
     if not label:
         return None, None
-    after = head[label.end():label.end() + 80]
+    after = head[label.end():label.end() + 160]
     ranged = re.match(rf"(?:{_NUMERIC_DATE}|{_PART_DATE}){_RANGE}{_FULL_DATE}", after, re.I)
     if ranged:
         groups = ranged.groups()
         end = _full_date(groups[6:])
         if end is None:
             return None, None
+        # An inspection in two parts ('19 November-11 December 2013 and 28 – 30 January 2014') ends with the
+        # second.
+        second = re.match(rf"\s+and\s+(?:{_PART_DATE}{_RANGE})?{_FULL_DATE}", after[ranged.end():], re.I)
+        if second and (later := _full_date(second.groups()[3:])) and later > end:
+            end = later
         if groups[0]:
             start = _iso_numbers(int(groups[2]), int(groups[1]), int(groups[0]))
         else:
