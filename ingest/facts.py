@@ -48,7 +48,7 @@ _JUDGEMENT = [(name, re.compile(rf"(?:^|[\s.\d])(?:{pattern})\s*(?:is|:|-|\u2013
 _JUDGEMENT_STARTS = [(name, re.compile(rf"\s(?:{pattern})", re.I)) for name, pattern in _JUDGEMENT_NAMES]
 _LEAD = re.compile(r"(?<![Dd]eputy )\b(?:[Ll]ead|[Rr]eporting)\s+[Ii]nspector(s?)\s*:?\s*(.*)", re.S)
 _NAME = re.compile(r"^((?:[A-Z][\w'\u2019.-]*\s?){2,4})")
-_NAME_END = re.compile(r"\s+(?:HMI|Senior|Her|His|Ofsted|Team|Inspection|Age)\b.*$")
+_NAME_END = re.compile(r"\s+(?:HMI|Senior|Deputy|Her|His|Ofsted|Team|Inspection|Age)\b.*$")
 _IMPROVE_SECTION = re.compile(r"what\s+(?:needs|does\s+the\s+local\s+authority\s+need)\s+to\s+improve|"
                               r"areas\s+for\s+(?:priority\s+action|improvement)|priority\s+and\s+immediate\s+action|"
                               r"^recommendations$", re.I)
@@ -57,7 +57,7 @@ _BOARD = re.compile(r"safeguarding\s+children\s+board|\bLSCB\b|^section\s+2\b", 
 # A title: at the start of one of the first lines, and short ('Focused visit to Bury local authority children's
 # services'), not a paragraph that mentions an earlier visit.
 _TITLE = re.compile(r"^(?:(?:re-?)?inspection\s+of\b|(?:focused|monitoring)\s+visit\b|joint\s+targeted\s+area\s+inspection)"
-                    r"(?=.{0,160}$)", re.I | re.S)
+                    r"(?=.{0,260}$)", re.I | re.S)
 _STATED_KINDS = [
     ("joint targeted area inspection", re.compile(r"joint\s+targeted\s+area\s+inspection", re.I)),
     ("monitoring visit", re.compile(r"monitoring\s+visit", re.I)),
@@ -136,7 +136,7 @@ def _kind(document: Document) -> list[Fact]:
     head = document.blocks[:8]
     # A title may be broken over two lines ('Inspection of Bath and North East' / 'Somerset local authority ...').
     titles = [(a.page, f"{a.text.strip()} {b.text.strip()}") for a, b in zip(head, head[1:])
-              if a.kind == b.kind == "heading" and _TITLE.search(a.text)] + \
+              if a.kind == "heading" and _TITLE.search(a.text)] + \
              [(b.page, b.text.strip()) for b in head if _TITLE.search(b.text)]
     for page, text in titles:
         for kind, pattern in _STATED_KINDS:
