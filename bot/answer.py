@@ -41,7 +41,7 @@ class Answer:
     retrieved: list[dict]
     timings_ms: dict = field(default_factory=dict)
     nearest_documents: list[str] = field(default_factory=list)
-    mode: str = "extractive"  # or "llm"
+    mode: str = "extractive"  # or "llm", "facts" (rows from the facts of every report), "timeline"
     checks: dict = field(default_factory=dict)  # for LLM answers: which checks passed, and any fallback
     sentences: list[dict] = field(default_factory=list)  # each sentence with its citations and their support
 

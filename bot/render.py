@@ -25,7 +25,9 @@ def answer_as_text(answer: Answer) -> str:
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
-        lines.extend(f"[{c.n}] {reference(c)}" for c in answer.citations)
+        # Rows read from the facts show the line each was read from; quotes are in the answer itself otherwise.
+        lines.extend(f"[{c.n}] {reference(c)}" + (f" \u2014 \u201c{c.quote}\u201d" if answer.mode == "facts" else "")
+                     for c in answer.citations)
     return "\n".join(lines)
 
 

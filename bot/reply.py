@@ -40,6 +40,8 @@ class Reply:
     quotes: list[tuple[str, list[int]]]  # each verified quote once, with the numbers of its sources
     sources: list[Source]
     actions: list[str] = field(default_factory=list)
+    # Facts across reports: the prose is a table of rows, and each source shows the line it was read from.
+    quotes_in_sources: bool = False
 
     @property
     def text(self) -> str:
@@ -68,12 +70,17 @@ def reply_to(answer: Answer, answer_id: str, docs_url: str | None, offer_post: b
     actions.append(MORE_SOURCES)
     if offer_post and not answer.abstained:
         actions.append(POST_TO_CHANNEL)
-    # An extractive answer is its quotes; a model's answer is its prose, with the quotes that back it.
-    prose = answer.answer if answer.abstained or answer.mode == "llm" else ""
+    # An extractive answer is its quotes; a model's answer is its prose, with the quotes that back it; an
+    # answer from the facts, or a timeline, is its rows.
+    prose = answer.answer if answer.abstained or answer.mode != "extractive" else ""
+    facts = answer.mode == "facts"
+    # A timeline's rows hold their quotes; a table's rows show theirs with the sources.
+    rows = answer.mode in ("facts", "timeline")
     return Reply(answer_id=answer_id, question=answer.question, abstained=answer.abstained,
                  generated=answer.mode == "llm", prose=prose,
-                 quotes=[] if answer.abstained else quotes_and_numbers(answer.citations),
-                 sources=[source_of(c, docs_url) for c in answer.citations], actions=actions)
+                 quotes=[] if answer.abstained or rows else quotes_and_numbers(answer.citations),
+                 sources=[source_of(c, docs_url) for c in answer.citations], actions=actions,
+                 quotes_in_sources=facts)
 
 
 def references(answer: Answer, docs_url: str | None) -> list[str]:

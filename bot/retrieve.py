@@ -159,13 +159,41 @@ class Retriever:
         return analyse(question, self, (filters or Filters()).council)
 
     def retrieve(self, query: Query, filters: Filters | None = None, k: int = 8) -> list[Retrieved]:
-        filters = filters or Filters()
+        ranked = self._ranked(query, filters or Filters())
+        if ranked is None:
+            return []
+        results, prior = ranked
+        return self._reranked(query, results, prior)[:k]
+
+    def per_document(self, query: Query, filters: Filters | None = None, documents: int = 8,
+                     depth: int = 400) -> list[Retrieved]:
+        """The best passage of each of the first `documents` documents down the ranking (looking at most
+        `depth` passages deep), each with its sentences scored: one finding per document, for a timeline."""
+        ranked = self._ranked(query, filters or Filters())
+        if ranked is None:
+            return []
+        results, prior = ranked
+        top = results[0][1] if results and results[0][1] > 0 else 1.0
+        found: dict[str, Retrieved] = {}
+        for index, score in results[:depth]:
+            chunk = self.keyword.chunks[index]
+            if chunk.source in found:
+                continue
+            sentences = score_sentences(query, index, score / top, self.weight(index, prior), self.keyword)
+            found[chunk.source] = Retrieved(chunk, score, sentences)
+            if len(found) == documents:
+                break
+        return list(found.values())
+
+    def _ranked(self, query: Query, filters: Filters):
+        """Every passage that passes the filters, best first, and the steering that weighed them; None when
+        none can."""
         chunks = self.keyword.chunks
         if not chunks:
-            return []
+            return None
         mask = self._mask(filters, query)
         if mask is not None and not mask.any():
-            return []
+            return None
         if query.vector is None:
             query.vector = np.asarray(self.store.embedder.embed([query.search_text])[0], dtype=np.float32)
         # With a filter, look further down the vector ranking for chunks that pass it.
@@ -183,7 +211,7 @@ class Retriever:
         prior = self.steering(query)
         results = sorted(((index, score * self.weight(index, prior)) for index, score in fused.items()),
                          key=lambda r: -r[1])
-        return self._reranked(query, results, prior)[:k]
+        return results, prior
 
     def weight(self, index: int, prior) -> float:
         """What steering makes of a chunk, less for a publisher's notice that recurs across documents."""

@@ -12,6 +12,8 @@ from ingest.pipeline import refresh_keyword_index
 from ingest.store import Store, connect
 
 from .answer import Answer, extract
+from .fact_answers import answer_from_facts, fact_question
+from .timeline import DOCUMENTS, asks_for_timeline, timeline
 from .followup import standalone
 from .generate import llm_answer
 from .llm import make_llm
@@ -61,6 +63,8 @@ class ReviewBot:
         self._warming.start()
         self._keyword_dir = keyword_dir(settings, self.store)
         self.retriever = Retriever(self.store, refresh_keyword_index(self.store, self._keyword_dir))
+        # Each document's record, with the facts read from it: questions across reports are answered from them.
+        self.records = list(self.store.manifest().values())
         self.llm = make_llm(settings)
         self.prompts = Prompts.load() if self.llm is not None else None
         self._stop_refreshing = threading.Event()
@@ -79,6 +83,7 @@ class ReviewBot:
             return False
         # One assignment: a question being answered keeps the retriever it started with.
         self.retriever = Retriever(self.store, keyword)
+        self.records = list(self.store.manifest().values())
         log.info("index refreshed: %d chunks", len(keyword.chunks))
         return True
 
@@ -142,10 +147,19 @@ class ReviewBot:
         query = retriever.analyse(question, filters)
         retrieved = retriever.retrieve(query, filters, wanted)
         retrieved_at = time.perf_counter()
-        answer = extract(query, retrieved[:PASSAGES], retriever.keyword)
+        asked = fact_question(question, query.councils)
+        if asked is not None:
+            # A list, a count, a comparison or a change over time: the facts of every report, not five passages.
+            answer = answer_from_facts(question, asked, self.records, retrieved[:PASSAGES],
+                                       filters.collections if filters else None)
+        else:
+            # 'How has it been described over time': one finding from each document, in date order.
+            told = timeline(query, retriever.per_document(query, filters, DOCUMENTS)) \
+                if asks_for_timeline(question) else None
+            answer = told or extract(query, retrieved[:PASSAGES], retriever.keyword)
         # When no passage carries the question, the model is not asked: a model given passages answers from
         # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.
-        if self.llm is not None and not answer.abstained:
+        if self.llm is not None and answer.mode == "extractive" and not answer.abstained:
             answer = llm_answer(query, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,
                                 self.settings.llm_source_tokens, answer, on_text)
         finished = time.perf_counter()

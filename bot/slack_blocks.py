@@ -50,7 +50,9 @@ def closing_blocks(reply: Reply) -> list[dict]:
     blocks: list[dict] = []
     if reply.sources:
         blocks.append({"type": "divider"})
-        blocks.append(_section("*Sources*\n" + "\n".join(source_line(s) for s in reply.sources)))
+        lines = [source_line(s) + (f" \u2014 \u201c{escape(s.quote)}\u201d" if reply.quotes_in_sources else "")
+                 for s in reply.sources]
+        blocks.append(_section("*Sources*\n" + "\n".join(lines)))
     if reply.actions:
         blocks.append({"type": "actions", "block_id": "answer_actions", "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": _BUTTON_TEXT[a]}, "action_id": a,

@@ -62,7 +62,8 @@ def citations(reply: Reply) -> list[ClientCitation]:
 def actions_card(reply: Reply) -> dict:
     """The answer's buttons; the sources in full, ready to read where a client shows no citations."""
     body = [_text("Sources", weight="Bolder", size="Small")] if reply.sources else []
-    body.extend(_text(source_line(s), size="Small", isSubtle=True, spacing="None") for s in reply.sources)
+    body.extend(_text(source_line(s) + (f" \u2014 \u201c{s.quote}\u201d" if reply.quotes_in_sources else ""),
+                      size="Small", isSubtle=True, spacing="None") for s in reply.sources)
     actions = [{"type": "Action.Execute", "title": _BUTTON_TEXT[a], "verb": a, "data": {"answer_id": reply.answer_id}}
                for a in reply.actions if a in _BUTTON_TEXT]
     return _card(body or [_text("Every quote is word for word from the documents.", size="Small", isSubtle=True)],

@@ -131,6 +131,14 @@ class CouncilNames:
                 text = re.sub(pattern, " ", text, flags=re.I)
         return text
 
+    def by_region(self) -> dict[str, set[str]]:
+        """Each region and the councils in it."""
+        found: dict[str, set[str]] = {}
+        for alias in self._aliases:
+            if alias.council.region:
+                found.setdefault(alias.council.region, set()).add(alias.council.name)
+        return found
+
     def first(self, text: str, require_capitals: bool = True) -> Council | None:
         found = self.find(text, require_capitals)
         return found[0] if found else None

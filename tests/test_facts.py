@@ -138,3 +138,141 @@ def test_facts_are_stored_with_their_document_replaced_and_removed_with_it(tmp_p
     (docs / "trafford.pdf").unlink()
     assert run_cli(["ingest", docs], env).returncode == 0
     assert run_cli(["facts", "--csv"], env).stdout.strip() == "source,council,fact,value,page,quote"
+
+
+# Answers from the facts of every report, on hand-built records: councils of the North West and elsewhere.
+from bot.fact_answers import SAID_BEFORE_SHARE, answer_from_facts, fact_question  # noqa: E402
+from ingest.facts import Fact  # noqa: E402
+from ingest.store import DocumentRecord  # noqa: E402
+
+
+def report(council: str, end: str, **grades) -> DocumentRecord:
+    improvements = grades.pop("improve", ())
+    facts = tuple(Fact(name, grade, 1, f"{name.replace('_', ' ').capitalize()} {grade.capitalize()}")
+                  for name, grade in grades.items())
+    facts += tuple(Fact("improvement", item, 2, item) for item in improvements)
+    return DocumentRecord(key=f"{council}-{end}", root="r", source=f"{council.lower()}-{end}.pdf", sha256="x",
+                          title=f"Inspection of {council}", council=council, date=end, years=(int(end[:4]),),
+                          doc_type="inspection report", topics=(), chunks=1, pages=20, indexed_at="2026-01-01",
+                          inspection_end=end, facts=facts)
+
+
+RECORDS = [
+    report("Trafford", "2019-03-08", overall_effectiveness="inadequate", help_and_protection="requires improvement",
+           improve=["The quality of social work assessment and plans to ensure that they meet children's needs."]),
+    report("Trafford", "2023-05-01", overall_effectiveness="good", help_and_protection="inadequate",
+           improve=["The quality of assessments and plans so that they meet children's needs.",
+                    "Management oversight of the front door."]),
+    report("Wirral", "2024-02-02", overall_effectiveness="outstanding", help_and_protection="inadequate",
+           care_leavers="good"),
+    report("Bolton", "2023-09-15", overall_effectiveness="outstanding", help_and_protection="good",
+           care_leavers="requires improvement"),
+    report("Norfolk", "2015-07-30", overall_effectiveness="inadequate"),
+    report("Norfolk", "2018-01-19", overall_effectiveness="requires improvement"),
+    report("Norfolk", "2023-01-13", overall_effectiveness="good"),
+]
+
+
+def ask_facts(question: str, councils: set[str] = frozenset()):
+    asked = fact_question(question, set(councils))
+    assert asked is not None, question
+    return answer_from_facts(question, asked, RECORDS, [])
+
+
+def test_which_councils_were_judged_a_grade_since_a_year():
+    answer = ask_facts("Which councils were judged inadequate for help and protection since 2023?")
+    assert answer.mode == "facts" and not answer.abstained
+    assert answer.answer.splitlines()[0] == "2 councils (2 reports; 4 inspection reports since 2023 considered):"
+    assert [c.council for c in answer.citations] == ["Trafford", "Wirral"]
+    assert answer.citations[0].quote == "Help and protection Inadequate" and answer.citations[0].page == 1
+
+
+def test_a_councils_judgement_over_time_in_date_order():
+    answer = ask_facts("How has Norfolk's overall effectiveness changed since 2015?", {"Norfolk"})
+    assert [line.split(": ")[1] for line in answer.answer.splitlines()[1:]] == [
+        "inadequate [1]", "requires improvement [2]", "good [3]"]
+    assert "3 inspection reports of Norfolk since 2015 considered" in answer.answer
+
+
+def test_a_comparison_takes_each_councils_latest_report():
+    answer = ask_facts("Compare the care leavers judgements of Wirral and Bolton", {"Wirral", "Bolton"})
+    assert answer.answer.splitlines()[1:] == ["\u2022 Bolton, 2023-09-15: requires improvement [1]",
+                                              "\u2022 Wirral, 2024-02-02: good [2]"]
+
+
+def test_a_region_from_the_councils_table():
+    answer = ask_facts("How many councils in the North West were judged outstanding overall?")
+    # Trafford, Wirral and Bolton are in the North West; Norfolk is not.
+    assert answer.answer.startswith("2 councils (2 reports; 3 latest inspection reports of North West considered)")
+
+
+def test_what_must_improve_and_whether_it_was_said_before():
+    """SAID_BEFORE_SHARE: an item with at least this share of its words in an earlier report's item."""
+    assert SAID_BEFORE_SHARE == 0.5
+    answer = ask_facts("What must Trafford improve, and was it said before?", {"Trafford"})
+    lines = answer.answer.splitlines()[1:]
+    assert lines[0].startswith("\u2022 Trafford, 2023-05-01: The quality of assessments and plans") \
+        and lines[0].endswith("[1]; said before (2019-03-08) [2]")
+    assert "said before" not in lines[1]  # management oversight of the front door is new
+    assert answer.citations[1].source == "trafford-2019-03-08.pdf"
+
+
+def test_nothing_found_says_what_was_considered():
+    answer = ask_facts("Which councils were judged outstanding for help and protection since 2024?")
+    assert answer.abstained and answer.answer == (
+        "None of the 1 inspection reports since 2024 considered has help and protection outstanding.")
+
+
+def test_questions_for_one_passage_are_left_to_retrieval():
+    for question, councils in [("What did the peer review say about caseloads?", set()),
+                               ("Who was the lead inspector for Trafford's 2019 inspection?", {"Trafford"}),
+                               ("What was Trafford's overall effectiveness judgement in 2019?", {"Trafford"}),
+                               ("How did the council improve its front door?", set())]:
+        assert fact_question(question, councils) is None, question
+
+
+@needs_corpus
+def test_questions_across_reports_and_over_time_through_ask(tmp_path):
+    """As a user asks: `reviewbot ask --json` on a few real reports."""
+    import json
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("ofsted_trafford_08-may-2019.pdf", "ofsted_slough_14-february-2014.pdf",
+                 "ofsted_north-northamptonshire_07-july-2026.pdf", "ofsted_worcestershire_24-january-2017.pdf",
+                 "ofsted_worcestershire_29-july-2019.pdf", "ofsted_worcestershire_14-july-2023.pdf"):
+        shutil.copy(OFSTED / name, docs / name)
+    env = {"REVIEWBOT_DATA_DIR": str(tmp_path / "data")}
+    assert run_cli(["ingest", docs], env).returncode == 0
+
+    listed = json.loads(run_cli(["ask", "--json", "Which councils were judged inadequate overall?"], env).stdout)
+    assert listed["mode"] == "facts" and "4 latest inspection reports considered" in listed["answer"]
+    assert sorted(c["council"] for c in listed["citations"]) == ["Slough", "Trafford"]
+    assert {c["quote"] for c in listed["citations"]} == {"Overall effectiveness Inadequate",
+                                                         "The overall judgement is inadequate"}
+
+    changed = json.loads(run_cli(["ask", "--json", "How has Worcestershire's overall effectiveness changed over "
+                                                   "the years?"], env).stdout)
+    assert changed["mode"] == "facts"
+    dates = [c["date"] for c in changed["citations"]]
+    assert len(dates) == 3 and dates == sorted(dates)
+
+    described = json.loads(run_cli(["ask", "--json", "How has management oversight in Worcestershire been "
+                                                     "described over time?"], env).stdout)
+    assert described["mode"] == "timeline" and len(described["citations"]) >= 2
+    timeline_dates = [c["date"] for c in described["citations"]]
+    assert timeline_dates == sorted(timeline_dates) and len(set(c["source"] for c in described["citations"])) >= 2
+    assert all(c["council"] == "Worcestershire" for c in described["citations"])
+
+
+def test_a_councils_judgements_over_time_as_a_short_table():
+    answer = ask_facts("What were Trafford's judgements over time?", {"Trafford"})
+    assert answer.answer.splitlines()[1:] == [
+        "\u2022 Trafford, 2019-03-08: overall effectiveness inadequate [1]; help and protection requires improvement [2]",
+        "\u2022 Trafford, 2023-05-01: overall effectiveness good [3]; help and protection inadequate [4]"]
+
+
+def test_a_year_or_a_region_alone_leaves_a_question_to_the_passages():
+    assert fact_question("What has Trafford done for care leavers since 2019?", {"Trafford"}) is None
+    assert fact_question("How are care leavers supported in London?", set()) is None
+    assert fact_question("Which councils in London were judged good for care leavers?", set()).region == "London"
