@@ -119,8 +119,8 @@ def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[Docu
     councils = set(asked.councils)
     if asked.region:
         councils = councils or regions()[asked.region]
-    reports = [r for r in records if r.facts and (not councils or r.council in councils)
-               and (collections is None or r.collection in collections)]
+    reports = _one_copy_each([r for r in records if r.facts and (not councils or r.council in councils)
+                              and (collections is None or r.collection in collections)])
     year = lambda r: int((r.inspection_end or r.date or "0")[:4])  # noqa: E731
     if asked.since:
         reports = [r for r in reports if year(r) >= asked.since]
@@ -141,6 +141,15 @@ def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[Docu
     return _table(question, asked, rows[:MAX_ROWS], considered, len(rows), earlier, retrieved)
 
 
+def _one_copy_each(reports: list[DocumentRecord]) -> list[DocumentRecord]:
+    """A report indexed twice (a council's own copy and a national collection's) counts once."""
+    seen: dict[tuple, DocumentRecord] = {}
+    for r in sorted(reports, key=lambda r: r.source):
+        key = (r.council, r.inspection_start, r.inspection_end) if r.inspection_end else (r.source,)
+        seen.setdefault(key, r)
+    return list(seen.values())
+
+
 def _latest_of_each_council(reports: list[DocumentRecord]) -> list[DocumentRecord]:
     latest: dict[str, DocumentRecord] = {}
     for r in reports:
@@ -154,7 +163,7 @@ def _considered(reports: list[DocumentRecord], councils: set[str], asked: FactQu
     where = f" of {asked.region}" if asked.region else f" of {', '.join(sorted(councils))}" if councils else ""
     when = f" since {asked.since}" if asked.since else f" of {', '.join(map(str, sorted(asked.years)))}" \
         if asked.years else ""
-    which = "inspection reports" if asked.over_time else "latest inspection reports"
+    which = ("inspection report" if asked.over_time else "latest inspection report") + ("" if len(reports) == 1 else "s")
     return f"{len(reports)} {which}{where}{when} considered" if reports else f"0 {which}{where}{when}"
 
 

@@ -177,7 +177,8 @@ class Retriever:
         found: dict[str, Retrieved] = {}
         for index, score in results[:depth]:
             chunk = self.keyword.chunks[index]
-            if chunk.source in found:
+            # A file kept in two places is one document.
+            if chunk.source in found or any(twin.source in found for twin in self.keyword.twins(chunk)):
                 continue
             sentences = score_sentences(query, index, score / top, self.weight(index, prior), self.keyword)
             found[chunk.source] = Retrieved(chunk, score, sentences)

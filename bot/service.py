@@ -13,7 +13,7 @@ from ingest.store import Store, connect
 
 from .answer import Answer, extract
 from .fact_answers import answer_from_facts, fact_question
-from .timeline import DOCUMENTS, asks_for_timeline, timeline
+from .timeline import DOCUMENTS, asks_for_timeline, timeline, topic_of
 from .followup import standalone
 from .generate import llm_answer
 from .llm import make_llm
@@ -154,8 +154,10 @@ class ReviewBot:
                                        filters.collections if filters else None)
         else:
             # 'How has it been described over time': one finding from each document, in date order.
-            told = timeline(query, retriever.per_document(query, filters, DOCUMENTS)) \
-                if asks_for_timeline(question) else None
+            told = None
+            if asks_for_timeline(question):
+                topic = retriever.analyse(topic_of(question), filters)
+                told = timeline(query, retriever.per_document(topic, filters, DOCUMENTS))
             answer = told or extract(query, retrieved[:PASSAGES], retriever.keyword)
         # When no passage carries the question, the model is not asked: a model given passages answers from
         # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.

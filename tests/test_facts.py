@@ -220,7 +220,7 @@ def test_what_must_improve_and_whether_it_was_said_before():
 def test_nothing_found_says_what_was_considered():
     answer = ask_facts("Which councils were judged outstanding for help and protection since 2024?")
     assert answer.abstained and answer.answer == (
-        "None of the 1 inspection reports since 2024 considered has help and protection outstanding.")
+        "None of the 1 inspection report since 2024 considered has help and protection outstanding.")
 
 
 def test_questions_for_one_passage_are_left_to_retrieval():
