@@ -34,18 +34,23 @@ FACT_WORDS = [
     ("judgements", r"\bjudgements\b|\bgrades\b|\bratings\b"),
     ("overall_effectiveness", r"overall|judged|judgement|graded|grade|rated|rating"),
     ("lead_inspector", r"lead\s+inspectors?|who\s+(?:led|inspected)|inspectors?\b"),
-    ("improvement", r"\bimprove|areas?\s+for\s+improvement|recommendations?"),
+    # What must improve, not what has improved.
+    ("improvement", r"\b(?:must|should|needs?\s+to|has\s+to|have\s+to)\s+(?:\w+\s+){0,3}?improve\b|\bto\s+improve\b|"
+                    r"\bareas?\s+for\s+improvement|\brecommendations?\b"),
 ]
-_ACROSS = re.compile(r"\bwhich\s+(?:councils?|local\s+authorit(?:y|ies)|areas?|authorities)\b|\bhow\s+many\b|\blist\b|"
-                     r"\bnumber\s+of\b|\bcount\b|\ball\s+(?:the\s+)?(?:councils|local\s+authorities|reports|inspections)\b",
-                     re.I)
+_COUNTED = r"(?:councils?|local\s+authorit(?:y|ies)|authorities|areas|reports|inspections)"
+_ACROSS = re.compile(rf"\bwhich\s+(?:councils?|local\s+authorit(?:y|ies)|authorities|areas?)\b|"
+                     rf"\bhow\s+many\s+{_COUNTED}\b|\bnumber\s+of\s+{_COUNTED}\b|"
+                     r"\blist\s+(?:the\s+|all\s+)?(?:councils|local\s+authorities|authorities|inspections|reports|"
+                     r"judgements|grades|lead\s+inspectors)\b|"
+                     r"\ball\s+(?:the\s+)?(?:councils|local\s+authorities|reports|inspections)\b", re.I)
 _OVER_TIME = re.compile(r"\bchanged?\b|\bchanges\b|\bover\s+time\b|\bhistory\b|\btrend|\bover\s+the\s+years\b|"
                         r"\beach\s+(?:inspection|report)\b|\bevery\s+(?:inspection|report)\b|"
                         r"\bprevious\s+(?:inspections|judgements)\b", re.I)
 _COMPARE = re.compile(r"\bcompar|\bversus\b|\bvs\.?\s", re.I)
 _SAID_BEFORE = re.compile(r"\b(?:said|raised|found)\s+before\b|\bbefore\b|\bpreviously\b|\bagain\b|\brepeat", re.I)
 _SINCE = re.compile(r"\b(?:since|from|after)\s+((?:19|20)\d\d)\b", re.I)
-_ABOUT_GRADES = re.compile(r"\bjudge|\bjudgement|\bgrade|\brated\b|\brating|\boutstanding\b|\bgood\b|"
+_ABOUT_GRADES = re.compile(r"\bjudge|\bjudgement|\bgrade|\brated\b|\brating|\boutstanding\b|\bgood\b|\boverall\b|"
                            r"\brequires?\s+improvement\b|\binadequate\b|\binspect", re.I)
 _GRADE = re.compile(r"\b(outstanding|good|requires?\s+improvement|inadequate)\b", re.I)
 # An item said before: this share of its content words in an item of an earlier report of the same council.
@@ -97,6 +102,8 @@ def fact_question(question: str, councils: set[str]) -> FactQuestion | None:
     improve_for = fact == "improvement" and councils and re.search(r"\bwhat\b|\blist\b", question, re.I)
     if not (across or over_time or compare or improve_for or (region and about_grades)):
         return None
+    if (fact in JUDGEMENTS or fact == "judgements") and not about_grades:
+        return None  # 'which councils support care leavers in custody' asks about practice, not a grade
     grade = _GRADE.search(question)
     return FactQuestion(
         fact=fact, councils=frozenset(councils), region=region,

@@ -276,3 +276,12 @@ def test_a_year_or_a_region_alone_leaves_a_question_to_the_passages():
     assert fact_question("What has Trafford done for care leavers since 2019?", {"Trafford"}) is None
     assert fact_question("How are care leavers supported in London?", set()) is None
     assert fact_question("Which councils in London were judged good for care leavers?", set()).region == "London"
+
+
+def test_a_number_or_a_list_of_things_in_the_reports_is_left_to_the_passages():
+    for question in ("How many care leavers does each personal adviser support in Leicestershire?",
+                     "Which councils support care leavers in custody?",
+                     "List the services for children in care in Trafford"):
+        assert fact_question(question, {"Leicestershire"} if "Leicester" in question else set()) is None, question
+    assert fact_question("What did the latest Luton report say had improved since 2022?", {"Luton"}) is None
+    assert fact_question("How many times was advocacy used before the inspection?", set()) is None
