@@ -26,6 +26,17 @@ def _section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _sections(lines: list[str]) -> list[dict]:
+    """Lines in as few sections as Slack's limit allows, a line never split between two."""
+    blocks, current = [], ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > SECTION_LIMIT:
+            blocks.append(_section(current))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return blocks + ([_section(current)] if current else [])
+
+
 def source_line(source: Source) -> str:
     """'[n] reference', the title a link to the document at its page where the documents are published."""
     title = f"<{source.link}|{escape(source.title)}>" if source.link else escape(source.title)
@@ -36,7 +47,7 @@ def content_blocks(reply: Reply) -> list[dict]:
     """What the answer says: the prose (a model's, or why the documents don't answer) and the quotes."""
     blocks: list[dict] = []
     if reply.prose:
-        blocks.append(_section(escape(reply.prose)))
+        blocks.extend(_sections(escape(reply.prose).split("\n")))
     if reply.quotes and reply.generated:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "*What the sources say*"}]})
     for quote, numbers in reply.quotes:
@@ -52,7 +63,7 @@ def closing_blocks(reply: Reply) -> list[dict]:
         blocks.append({"type": "divider"})
         lines = [source_line(s) + (f" \u2014 \u201c{escape(s.quote)}\u201d" if reply.quotes_in_sources else "")
                  for s in reply.sources]
-        blocks.append(_section("*Sources*\n" + "\n".join(lines)))
+        blocks.extend(_sections(["*Sources*", *lines]))
     if reply.actions:
         blocks.append({"type": "actions", "block_id": "answer_actions", "elements": [
             {"type": "button", "text": {"type": "plain_text", "text": _BUTTON_TEXT[a]}, "action_id": a,

@@ -503,3 +503,18 @@ def test_a_stream_slack_refuses_becomes_a_whole_answer(streaming_setup):
                                  "ts": "2100.000001", "text": "Who led the Northbridge peer review?"})
     posted = fake.wait_for("chat.postMessage", lambda p: p.get("channel") == "D21", timeout=60)
     assert "led by Dana Whitlock [1]" in blocks_text(posted) and posted["thread_ts"] == "2100.000001"
+
+
+def test_a_long_table_of_facts_keeps_every_row_and_source_within_slacks_limits():
+    citations = [Citation(n=i, source=f"council{i}/report.pdf", title=f"Inspection of Council {i}", page=1,
+                          section="", council=f"Council {i}", date="2024-01-01",
+                          quote="The experiences and progress of children who need help and protection Inadequate")
+                 for i in range(1, 41)]
+    table = "\n".join(f"\u2022 Council {i}, 2024-01-01: inadequate [{i}]" for i in range(1, 41))
+    answer = Answer("Which councils were judged inadequate?", "40 councils:\n" + table, False, citations, [],
+                    mode="facts")
+    blocks = answer_blocks(reply_to(answer, "id1", None))
+    text = json.dumps(blocks)
+    assert len(blocks) <= BLOCK_LIMIT and all(len(b["text"]["text"]) <= SECTION_LIMIT for b in blocks if b.get("text"))
+    assert "Council 40, 2024-01-01: inadequate [40]" in text and "*[40]* Inspection of Council 40" in text
+    assert "\u2026" not in text  # nothing cut
