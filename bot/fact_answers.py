@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from ingest.councils import default_names
-from ingest.facts import JUDGEMENTS, Fact
+from ingest.facts import JUDGEMENTS, Fact, grade_of
 from ingest.store import DocumentRecord
 from ingest.text import tokenize
 
 from .answer import Answer, Citation, retrieved_view
+from .facts_table import report_date
 from .query import YEAR
 from .retrieve import Retrieved
 
@@ -77,9 +79,10 @@ class _Row:
 
     @property
     def date(self) -> str:
-        return self.record.inspection_end or self.record.date or ""
+        return report_date(self.record) or ""
 
 
+@lru_cache(maxsize=1)
 def regions() -> dict[str, set[str]]:
     """Each region of councils.tsv (the Office for National Statistics' lookups) and its councils."""
     return default_names().by_region()
@@ -109,13 +112,8 @@ def fact_question(question: str, councils: set[str]) -> FactQuestion | None:
         fact=fact, councils=frozenset(councils), region=region,
         since=int(since.group(1)) if since else None,
         years=frozenset(int(y) for y in YEAR.findall(question)) if not since else frozenset(),
-        grade=_grade(grade.group(1)) if grade and (fact in JUDGEMENTS or fact == "judgements") else None,
+        grade=grade_of(grade.group(1)) if grade and (fact in JUDGEMENTS or fact == "judgements") else None,
         over_time=bool(over_time), said_before=bool(_SAID_BEFORE.search(question)))
-
-
-def _grade(words: str) -> str:
-    words = words.lower()
-    return "requires improvement" if words.startswith("require") else words
 
 
 def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[DocumentRecord],
@@ -128,7 +126,7 @@ def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[Docu
         councils = councils or regions()[asked.region]
     reports = _one_copy_each([r for r in records if r.facts and (not councils or r.council in councils)
                               and (collections is None or r.collection in collections)])
-    year = lambda r: int((r.inspection_end or r.date or "0")[:4])  # noqa: E731
+    year = lambda r: int((report_date(r) or "0")[:4])  # noqa: E731
     if asked.since:
         reports = [r for r in reports if year(r) >= asked.since]
     if asked.years:
@@ -161,7 +159,7 @@ def _latest_of_each_council(reports: list[DocumentRecord]) -> list[DocumentRecor
     latest: dict[str, DocumentRecord] = {}
     for r in reports:
         key = r.council or r.source
-        if key not in latest or (r.inspection_end or r.date or "") > (latest[key].inspection_end or latest[key].date or ""):
+        if key not in latest or (report_date(r) or "") > (report_date(latest[key]) or ""):
             latest[key] = r
     return list(latest.values())
 

@@ -62,9 +62,10 @@ class ReviewBot:
         self._warming = threading.Thread(target=self._load_model, name="reviewbot-model", daemon=True)
         self._warming.start()
         self._keyword_dir = keyword_dir(settings, self.store)
-        self.retriever = Retriever(self.store, refresh_keyword_index(self.store, self._keyword_dir))
+        manifest = self.store.manifest()
+        self.retriever = Retriever(self.store, refresh_keyword_index(self.store, self._keyword_dir, manifest=manifest))
         # Each document's record, with the facts read from it: questions across reports are answered from them.
-        self.records = list(self.store.manifest().values())
+        self.records = list(manifest.values())
         self.llm = make_llm(settings)
         self.prompts = Prompts.load() if self.llm is not None else None
         self._stop_refreshing = threading.Event()
@@ -78,12 +79,13 @@ class ReviewBot:
         replica next door). The store is the truth; the keyword index is rebuilt from it, or read from the
         data folder when another process sharing it has already built the same one. True when it changed."""
         current = self.retriever
-        keyword = refresh_keyword_index(self.store, self._keyword_dir, current.keyword)
+        manifest = self.store.manifest()
+        keyword = refresh_keyword_index(self.store, self._keyword_dir, current.keyword, manifest)
         if keyword is current.keyword:
             return False
         # One assignment: a question being answered keeps the retriever it started with.
         self.retriever = Retriever(self.store, keyword)
-        self.records = list(self.store.manifest().values())
+        self.records = list(manifest.values())
         log.info("index refreshed: %d chunks", len(keyword.chunks))
         return True
 
@@ -134,7 +136,7 @@ class ReviewBot:
 
     def examples(self) -> list[str]:
         """Questions to suggest to a new user, drawn from what is indexed."""
-        return example_questions(self.store.manifest().values())
+        return example_questions(self.records)
 
     def ask(self, question: str, filters: Filters | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer:

@@ -39,8 +39,12 @@ def _sections(lines: list[str]) -> list[dict]:
 
 def source_line(source: Source) -> str:
     """'[n] reference', the title a link to the document at its page where the documents are published."""
+    return f"*[{source.n}]* {_reference(source)}"
+
+
+def _reference(source: Source) -> str:
     title = f"<{source.link}|{escape(source.title)}>" if source.link else escape(source.title)
-    return f"*[{source.n}]* {title}{escape(source.details)}"
+    return f"{title}{escape(source.details)}"
 
 
 def content_blocks(reply: Reply) -> list[dict]:
@@ -101,7 +105,7 @@ def references_text(lines: list[str]) -> str:
 
 
 def more_sources_text(sources: list[Source]) -> str:
-    lines = [f"\u2022 {source_line(s).split(' ', 1)[1]}" for s in sources]
+    lines = [f"\u2022 {_reference(s)}" for s in sources]
     return "*More sources*\n" + "\n".join(lines) if lines else "No other sources matched."
 
 

@@ -37,8 +37,12 @@ def _cut(text: str, limit: int) -> str:
 
 
 def source_line(source: Source) -> str:
+    return f"[{source.n}] {_reference(source)}"
+
+
+def _reference(source: Source) -> str:
     title = f"[{source.title}]({source.link})" if source.link else source.title
-    return f"[{source.n}] {title}{source.details}"
+    return f"{title}{source.details}"
 
 
 def message_text(reply: Reply) -> str:
@@ -96,7 +100,7 @@ def references_card(lines: list[str]) -> dict:
 def more_sources_card(sources: list[Source]) -> dict:
     if not sources:
         return message_card("No other sources matched.")
-    return _card([_text("More sources", weight="Bolder")] + [_text(source_line(s).split(" ", 1)[1], size="Small")
+    return _card([_text("More sources", weight="Bolder")] + [_text(_reference(s), size="Small")
                                                             for s in sources])
 
 

@@ -8,7 +8,7 @@ import re
 from ingest.text import is_verbatim
 
 from .answer import Answer, Citation, retrieved_view
-from .query import Query
+from .query import YEAR, Query
 from .retrieve import Retrieved
 
 TIMELINE = re.compile(r"\bover\s+time\b|\bbeen\s+described\b|\bhow\s+(?:has|have)\b.{0,80}\bchanged\b|\btimeline\b|"
@@ -39,7 +39,7 @@ def topic_of(question: str) -> str:
 def timeline(query: Query, found: list[Retrieved]) -> Answer | None:
     """One finding per document that carries the question, oldest first; None when fewer than two do (a
     timeline of one is an ordinary answer)."""
-    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", query.question)]
+    years = [int(y) for y in YEAR.findall(query.question)]
     # 'From the 2015 peer review to the 2023 inspection': the documents of those years and between.
     span = (min(years), max(years)) if len(years) >= 2 else None
     rows = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .document import Block, Document
-from .metadata import INSPECTION_KINDS, _INSPECTION_LABEL
+from .metadata import INSPECTION_KINDS, INSPECTION_LABEL
 
 FACT_NAMES = ("inspection_start", "inspection_end", "lead_inspector", "kind", "overall_effectiveness",
               "impact_of_leaders", "help_and_protection", "children_in_care", "care_leavers",
@@ -88,17 +88,17 @@ def extract_facts(document: Document) -> tuple[Fact, ...]:
     """The facts of an inspection report; nothing for other documents."""
     if document.doc_type not in INSPECTION_KINDS:
         return ()
+    dates = next((b for b in document.blocks[:40] if INSPECTION_LABEL.search(b.text)), None)
     facts: list[Fact] = []
-    facts.extend(_dates(document))
+    facts.extend(_dates(document, dates))
     facts.extend(_lead_inspector(document.blocks))
-    facts.extend(_kind(document))
+    facts.extend(_kind(document, dates))
     facts.extend(_judgements(document.blocks))
     facts.extend(_improvements(document.blocks))
     return tuple(facts)
 
 
-def _dates(document: Document) -> list[Fact]:
-    label = next((b for b in document.blocks[:40] if _INSPECTION_LABEL.search(b.text)), None)
+def _dates(document: Document, label: Block | None) -> list[Fact]:
     if label is None:
         return []
     found = []
@@ -130,7 +130,7 @@ def _lead_inspector(blocks: list[Block]) -> list[Fact]:
     return []
 
 
-def _kind(document: Document) -> list[Fact]:
+def _kind(document: Document, dates: Block | None) -> list[Fact]:
     """What the report's title says it is. An ILACS inspection's title doesn't say standard or short: the
     framework does, by time on site (a short inspection is one week, a standard one two), so its dates say."""
     head = document.blocks[:8]
@@ -147,7 +147,6 @@ def _kind(document: Document) -> list[Fact]:
     # ILACS reports: their title, or their first page's judgement table, says so.
     ilacs = any(_ILACS_TITLE.search(text) for _, text in titles) or \
         any(b.kind == "heading" and b.text.strip() == "Judgement Grade" for b in document.blocks[:12])
-    dates = next((b for b in document.blocks[:40] if _INSPECTION_LABEL.search(b.text)), None)
     if not ilacs or dates is None or not (document.inspection_start and document.inspection_end) \
             or len(document.inspection_start) != 10 or len(document.inspection_end) != 10:
         return []  # the frameworks before 2013 had kinds of their own

@@ -61,7 +61,7 @@ _PART_DATE = rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({_SHORT_MONTH}))?(?:\s+((?:19|
 _NUMERIC_DATE = r"(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)"
 _FULL_DATE = rf"(?:{_NUMERIC_DATE}|(\d{{1,2}})(?:st|nd|rd|th)?\s+({_SHORT_MONTH})\s+((?:19|20)\d\d))"
 _RANGE = r"\s*(?:to|and|[-–—─])\s*"
-_INSPECTION_LABEL = re.compile(r"(?:inspection dates?|dates? of (?:the )?inspection|visit dates?)\s*:?\s*", re.I)
+INSPECTION_LABEL = re.compile(r"(?:inspection dates?|dates? of (?:the )?inspection|visit dates?)\s*:?\s*", re.I)
 _PUBLISHED = re.compile(rf"(?:report )?(?:published|publication date)\s*:?\s*(?:on\s+)?{_FULL_DATE}", re.I)
 
 
@@ -122,7 +122,7 @@ def inspection_dates(text: str) -> tuple[str | None, str | None]:
     February 2026', 'Inspection date: 6 July 2015 – 30 July 2015', '12/09/2016 to 06/10/2016', a single
     '28 July 2016'), or (None, None)."""
     head = opening(text, 1500)
-    label = _INSPECTION_LABEL.search(head)
+    label = INSPECTION_LABEL.search(head)
     if not label:
         return None, None
     after = head[label.end():label.end() + 160]

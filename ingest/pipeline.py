@@ -228,10 +228,12 @@ def save_keyword_index(store: Store, keyword_dir: Path) -> None:
         build_keyword_index(store, keyword_dir, manifest, stamp).save(keyword_dir)
 
 
-def refresh_keyword_index(store: Store, keyword_dir: Path, current: KeywordIndex | None = None) -> KeywordIndex:
-    """The keyword index for what the store holds now: the one in hand or the saved one when they are of
-    the same documents, else built (and saved for the next process)."""
-    manifest = store.manifest()
+def refresh_keyword_index(store: Store, keyword_dir: Path, current: KeywordIndex | None = None,
+                          manifest: dict[str, DocumentRecord] | None = None) -> KeywordIndex:
+    """The keyword index for what the store holds now (`manifest`, when the caller has just read it): the
+    one in hand or the saved one when they are of the same documents, else built (and saved for the next
+    process)."""
+    manifest = store.manifest() if manifest is None else manifest
     stamp = manifest_stamp(manifest)
     if current is not None and current.stamp == stamp:
         return current
