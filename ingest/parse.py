@@ -1,6 +1,7 @@
 """One file in, one Document out: load, clean, find the structure, infer what the document is."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from . import clean, metadata
@@ -8,6 +9,8 @@ from .document import Document
 from .facts import extract_facts
 from .loaders import load
 from .structure import to_blocks
+
+log = logging.getLogger("reviewbot.ingest")
 
 
 def read_document(path: Path, source: str) -> Document:
@@ -43,5 +46,8 @@ def read_document(path: Path, source: str) -> Document:
         inspection_end=end,
         months=metadata.months_covered(published, start=start, end=end),
     )
-    document.facts = extract_facts(document)
+    try:
+        document.facts = extract_facts(document)
+    except Exception:  # a report whose facts can't be read is still indexed, and searched, without them
+        log.exception("could not read the facts of %s", source)
     return document
