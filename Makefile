@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 DOCS ?= examples
 QUESTION ?= What did the peer review say about caseloads in the assessment teams?
 
-.PHONY: install demo test bench clean
+.PHONY: install demo lint test bench clean
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,11 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/reviewbot ingest $(DOCS)
 	$(BIN)/reviewbot ask "$(QUESTION)"
+
+# The layout's rules (import-linter's contracts in pyproject.toml) and ruff.
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 
 test: install
 	$(BIN)/pytest -q

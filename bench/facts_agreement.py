@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.facts import FACT_NAMES, extract_facts  # noqa: E402
+from index.records import FACT_NAMES  # noqa: E402
+from ingest.facts import extract_facts  # noqa: E402
 from ingest.parse import read_document  # noqa: E402
 
 SAMPLE = ROOT / "eval" / "facts-hand-checked.jsonl"

@@ -22,7 +22,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ingest.text import split_sentences, tokenize
+from index.text import split_sentences, tokenize
 
 _SOURCE = re.compile(r"<<<SOURCE \[(\d+)\][^\n]*\n(.*?)\n<<<END SOURCE", re.S)
 _QUESTION = re.compile(r"^Question: (.*)$", re.M)

@@ -86,8 +86,8 @@ def peak_rss_mb_of(pid: int) -> float:
 
 def embedding_model_speed(folders: list[Path], sample: int = 400) -> dict:
     """MiniLM alone on the corpus's own chunks (as ingest embeds them): the ceiling for ingest speed."""
+    from index.embeddings import MiniLMEmbedder
     from ingest.chunking import chunk_document, document_key
-    from ingest.embeddings import MiniLMEmbedder
     from ingest.parse import read_document
     from ingest.pipeline import discover
 
@@ -133,15 +133,15 @@ def bench_questions(councils: list[str]) -> list[str]:
 
 def measure_questions(rounds: int) -> None:
     """In a child process: open the bot on REVIEWBOT_DATA_DIR / CHROMA_HOST, then time warm questions."""
-    from bot.service import ReviewBot
+    from bot.core.service import ReviewBot
     from bot.settings import Settings
 
     started = time.perf_counter()
     bot = ReviewBot(Settings.from_env(env_file=None))
     opened = time.perf_counter() - started
-    questions = bench_questions(sorted(bot.retriever.indexed_councils))
+    questions = bench_questions(sorted(bot.retriever.catalog.councils))
     bot.ask(questions[0])  # the first question loads the model
-    latencies = sorted(bot.ask(q).timings_ms["total"] for _ in range(rounds) for q in questions)
+    latencies = sorted(bot.ask(q).timings_ms.total for _ in range(rounds) for q in questions)
     print(json.dumps({"open_s": round(opened, 1), "questions": len(latencies),
                       "p50_ms": round(statistics.median(latencies), 1),
                       "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 1), **steering(bot)}))
@@ -150,13 +150,13 @@ def measure_questions(rounds: int) -> None:
 def steering(bot) -> dict:
     """For every council indexed, 'What did the latest inspection of X say about care leavers?': are the
     first five passages all X's, and is the first citation from X's newest inspection report?"""
-    retriever = bot.retriever
-    councils = sorted({c for _, c, _, _, topics in retriever.documents if c and "inspection" in topics})
+    catalog = bot.retriever.catalog
+    councils = sorted({d.council for d in catalog.documents if d.council and "inspection" in d.topics})
     own = latest = 0
     for council in councils:
         answer = bot.ask(f"What did the latest inspection of {council} say about care leavers?")
-        own += all(retriever.canonical_council(r["council"]) == council for r in answer.retrieved[:5])
-        newest = retriever.newest_reports({council}, {"inspection"})  # both places of a report kept twice
+        own += all(catalog.canonical(r.council) == council for r in answer.retrieved[:5])
+        newest = catalog.newest_reports({council}, {"inspection"})  # both places of a report kept twice
         latest += bool(answer.citations) and answer.citations[0].source in newest
     return {"councils": len(councils), "top5_all_own_council": round(own / max(1, len(councils)), 3),
             "latest_cited": round(latest / max(1, len(councils)), 3)}
@@ -185,6 +185,7 @@ def seconds_until_healthy(args: list[str], port: int, env: dict[str, str]) -> fl
 
 def readiness(env: dict[str, str]) -> dict:
     from conftest import free_port
+
     from tests.fake_slack import FakeSlack
 
     slack_port, teams_port = free_port(), free_port()

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.core.service import ReviewBot
 from bot.evaluate import _hits
-from bot.service import ReviewBot
 from bot.settings import Settings
-from ingest.sentence_vectors import embedded_text, sentence_spans
+from index.sentence_vectors import embedded_text, sentence_spans
 
 
 def make_vectors(bot: ReviewBot, late: bool) -> tuple[np.ndarray, float]:

@@ -1,1 +1,2 @@
-"""Retrieve, answer with verified citations, and speak to people."""
+"""The bot: the answering core (core/), the chat adapters over it (chat/), and here the command line, its
+settings, status, facts table and evaluation."""

@@ -67,8 +67,8 @@ def ingest(paths: tuple[Path, ...], collection: str, keep_watching: bool, interv
 def ask(question: str | None, as_json: bool, from_stdin: bool, council: str | None, year: int | None,
         doc_type: str | None) -> None:
     """Answer QUESTION from the indexed documents."""
+    from .core.types import Filters
     from .render import answer_as_text
-    from .retrieve import Filters
 
     if not question and not from_stdin:
         raise click.UsageError("give a question, or --stdin to read them one a line")
@@ -104,23 +104,22 @@ def evaluate(questions: Path, answers_out: Path | None, k: int) -> None:
 @click.option("--port", default=3000, show_default=True, help="Port for --http.")
 def slack(use_http: bool, port: int) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (events, commands, actions)."""
-    from .seen_events import SeenEvents
-    from .slack_app import EVENTS_PATH, create_app, http_server
+    from .chat.seen_events import SeenEvents
+    from .chat.slack.app import EVENTS_PATH, SlackDeps, create_app, http_server
 
     settings = _settings()
     if not settings.slack_bot_token or not settings.slack_signing_secret:
         raise click.UsageError("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (environment or .env)")
-    bot, feedback, policy = _chat_core(settings)
-    app = create_app(bot, feedback, policy, settings.slack_bot_token, settings.slack_signing_secret,
-                     settings.slack_api_url, settings.slack_answer_bots, settings.docs_url,
-                     SeenEvents(settings.data_dir / "slack-events.sqlite3"))
+    chat = _chat_service(settings)
+    deps = SlackDeps(chat, settings.slack_answer_bots, SeenEvents(settings.data_dir / "slack-events.sqlite3"))
+    app = create_app(deps, settings.slack_bot_token, settings.slack_signing_secret, settings.slack_api_url)
     if settings.slack_app_token and not use_http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         click.echo("reviewbot: connected to Slack over Socket Mode", err=True)
         SocketModeHandler(app, settings.slack_app_token).start()
         return
-    server = http_server(app, bot, port)
+    server = http_server(app, chat.bot, port)
     click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{EVENTS_PATH}", err=True)
     try:
         server.run()
@@ -134,14 +133,13 @@ def teams(port: int) -> None:
     """Run the Microsoft Teams bot (Microsoft 365 Agents SDK) at POST /api/messages."""
     from aiohttp import web
 
-    from .history import ConversationHistory
+    from .chat.history import ConversationHistory
+    from .chat.teams.app import MESSAGES_PATH, TeamsDeps, web_application
     from .settings import environment
-    from .teams_app import MESSAGES_PATH, web_application
 
     settings = _settings()
-    bot, feedback, policy = _chat_core(settings)
-    application = web_application(bot, feedback, ConversationHistory(settings.data_dir / "conversations.sqlite3"),
-                                  policy, environment(), settings.docs_url)
+    deps = TeamsDeps(_chat_service(settings), ConversationHistory(settings.data_dir / "conversations.sqlite3"))
+    application = web_application(deps, environment())
     click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{MESSAGES_PATH}", err=True)
     web.run_app(application, host="0.0.0.0", port=port, print=None)
 
@@ -150,7 +148,7 @@ def teams(port: int) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="Export every vote as CSV.")
 def feedback(as_csv: bool) -> None:
     """The 👍/👎 votes given in chat, with their questions, answers and sources."""
-    from .feedback import FeedbackStore, votes_as_csv
+    from .chat.feedback import FeedbackStore, votes_as_csv
 
     votes = FeedbackStore(_settings().data_dir / "feedback.sqlite3").votes()
     if as_csv:
@@ -169,8 +167,8 @@ def feedback(as_csv: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def status(as_json: bool) -> None:
     """The store in use, the model, and what is indexed. Exit status 1 when the store can't be reached."""
+    from .core.service import keyword_dir, open_store
     from .render import status_text
-    from .service import keyword_dir, open_store
     from .status import read_status
 
     settings = _settings()
@@ -188,8 +186,8 @@ def status(as_json: bool) -> None:
 def facts(council: str | None, fact_name: str | None, value: str | None, since: int | None, as_csv: bool) -> None:
     """Facts read from every inspection report: dates, lead inspector, kind, each judgement's grade and each
     thing to improve, with the page and the line each was read from."""
+    from .core.service import open_store
     from .facts_table import UnknownFact, fact_rows, rows_as_csv, rows_as_text
-    from .service import open_store
 
     settings = _settings()
     store = _or_exit(lambda: open_store(settings))
@@ -200,10 +198,11 @@ def facts(council: str | None, fact_name: str | None, value: str | None, since: 
     click.echo(rows_as_csv(rows) if as_csv else rows_as_text(rows), nl=not as_csv)
 
 
-def _chat_core(settings: Settings):
+def _chat_service(settings: Settings):
     """What both chat bots run on: the core, kept in step with later ingests; the votes; the access policy."""
-    from .access import AccessFileError, load_policy
-    from .feedback import FeedbackStore
+    from .chat.feedback import FeedbackStore
+    from .chat.service import ChatService
+    from .core.access import AccessFileError, load_policy
 
     try:
         policy = load_policy(settings.access_file)
@@ -212,20 +211,20 @@ def _chat_core(settings: Settings):
     bot = _open_bot()
     bot.warm_up()
     bot.keep_refreshed(settings.index_refresh_seconds)
-    return bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy
+    return ChatService(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy, settings.docs_url)
 
 
 def _open_bot():
-    from .service import ReviewBot
+    from .core.service import ReviewBot
 
     return _or_exit(lambda: ReviewBot(_settings()))
 
 
 def _or_exit(make):
-    from ingest.embeddings import EmbeddingError
-    from ingest.store import StoreError
+    from index.embeddings import EmbeddingError
+    from index.store import StoreError
 
-    from .llm import LLMConfigError
+    from .core.llm import LLMConfigError
 
     try:
         return make()

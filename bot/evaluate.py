@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.text import normalise
+from index.text import normalise
 
 
 def _norm(text: str) -> str:
@@ -43,7 +44,90 @@ def _quote_parts(quote: str) -> list[str]:
     return [p for p in re.split(r"\.\.\.|\u2026|\[\.\.\.\]", quote) if len(p.split()) >= 3]
 
 
+@dataclass
+class _Tally:
+    """What the scorer counts, question by question."""
+
+    k: int
+    ranks: list[float] = field(default_factory=list)  # reciprocal rank of each answerable question
+    found: int = 0  # answerable questions with an expected passage in the first k
+    cited: int = 0
+    false_abstentions: int = 0
+    unanswerable: int = 0
+    right_abstentions: int = 0
+    # ALCE-style: is each sentence backed by a citation, and does each citation back its sentence (judged in
+    # code by quote containment and word overlap, see bot/core/generate.py).
+    sentences: int = 0
+    sentences_backed: int = 0
+    sentence_citations: int = 0
+    citations_backing: int = 0
+    quotes: int = 0
+    quotes_verbatim: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+    def add(self, question: dict, answer: dict, quote_in_source) -> tuple:
+        """Count one answer; its row in the listing."""
+        abstained = bool(answer.get("abstained"))
+        citations = answer.get("citations") or []
+        self.latencies.append(float(answer["timings_ms"]["total"]))
+        if not abstained:
+            for sentence in answer.get("sentences") or []:
+                self.sentences += 1
+                self.sentences_backed += bool(sentence.get("supported"))
+                self.sentence_citations += len(sentence.get("citations") or [])
+                self.citations_backing += len(sentence.get("supported") or [])
+        for citation in citations:
+            verdict = quote_in_source(citation)
+            if verdict is not None:
+                self.quotes += 1
+                self.quotes_verbatim += verdict
+        if not question.get("answerable", True):
+            self.unanswerable += 1
+            self.right_abstentions += abstained
+            return question["id"], "", "", "abstained" if abstained else "ANSWERED", "ok" if abstained else "MISS"
+        retrieved = (answer.get("retrieved") or [])[:self.k]
+        rank = next((i for i, p in enumerate(retrieved, 1) if _hits(p, question["expected"])), None)
+        self.ranks.append(1 / rank if rank else 0.0)
+        self.found += rank is not None
+        was_cited = any(_hits({"source": c.get("source"), "quote": c.get("quote")}, question["expected"])
+                        for c in citations)
+        self.cited += was_cited
+        self.false_abstentions += abstained
+        verdict = "ok" if rank and was_cited and not abstained else "MISS"
+        return (question["id"], rank or "-", "cited" if was_cited else "uncited", "abstained" if abstained else "",
+                verdict)
+
+    def summary(self, questions: int, mode: str | None) -> dict:
+        n, latencies = len(self.ranks), sorted(self.latencies)
+
+        def share(part: int, whole: int) -> float | None:
+            return round(part / whole, 3) if whole else None
+
+        return {
+            "questions": questions,
+            "answerable": n,
+            f"recall_at_{self.k}": share(self.found, n),
+            "mrr": round(sum(self.ranks) / n, 3) if n else None,
+            "cited": share(self.cited, n),
+            "false_abstain": share(self.false_abstentions, n),
+            "unanswerable": self.unanswerable,
+            "abstain_correct": share(self.right_abstentions, self.unanswerable),
+            # Of the answers that said "the documents don't say", how many were right to; and of the questions
+            # the documents can't answer, how many got that answer.
+            "abstain_precision": share(self.right_abstentions, self.right_abstentions + self.false_abstentions),
+            "abstain_recall": share(self.right_abstentions, self.unanswerable),
+            "quote_fidelity": share(self.quotes_verbatim, self.quotes),
+            "quotes_checked": self.quotes,
+            "citation_recall": share(self.sentences_backed, self.sentences),
+            "citation_precision": share(self.citations_backing, self.sentence_citations),
+            "mode": mode,
+            "p50_ms": latencies[len(latencies) // 2] if latencies else None,
+            "p95_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else None,
+        }
+
+
 def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = None):
+    """Each question's row, then the summary as one JSON line."""
     questions = [json.loads(line) for line in questions_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     answers = [bot.ask(q["question"]).to_dict() for q in questions]
     if answers_out:
@@ -54,74 +138,21 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
     paths = {record.source: record.path for record in bot.store.manifest().values()}
     texts: dict[str, str] = {}
 
-    def text_of(source: str) -> str:
+    def quote_in_source(citation: dict) -> bool | None:
+        """Whether a citation's quote is in its source word for word; None when it can't be looked up."""
+        source = citation.get("source")
+        if not citation.get("quote") or source not in paths:
+            return None
         if source not in texts:
             try:
                 texts[source] = _norm(original_text(paths[source]))
-            except Exception:  # a document no plain reader opens is left out of quote fidelity, as the scorer does
+            except Exception:  # a document no plain reader opens counts as not holding it, as the scorer does
                 texts[source] = ""
-        return texts[source]
+        text = texts[source]
+        return bool(text) and all(_norm(p) in text for p in _quote_parts(citation["quote"]) or [citation["quote"]])
 
-    rows, rr, found, cited, abst_ok, false_abst, unans = [], [], 0, 0, 0, 0, 0
-    # ALCE-style: is each sentence backed by a citation, and does each citation back its sentence
-    # (judged in code by quote containment and word overlap, see bot/generate.py).
-    sentences_total = sentences_backed = citations_total = citations_backing = 0
-    quotes_total = quotes_ok = 0
-    latencies = []
-    for q, a in zip(questions, answers):
-        abstained = bool(a.get("abstained"))
-        retrieved = (a.get("retrieved") or [])[:k]
-        citations = a.get("citations") or []
-        latencies.append(float(a["timings_ms"]["total"]))
-        if not a.get("abstained"):
-            for sentence in a.get("sentences") or []:
-                sentences_total += 1
-                sentences_backed += bool(sentence.get("supported"))
-                citations_total += len(sentence.get("citations") or [])
-                citations_backing += len(sentence.get("supported") or [])
-        for c in citations:
-            if c.get("quote") and c.get("source") in paths:
-                quotes_total += 1
-                doc = text_of(c["source"])
-                if doc and all(_norm(p) in doc for p in _quote_parts(c["quote"]) or [c["quote"]]):
-                    quotes_ok += 1
-        if q.get("answerable", True):
-            rank = next((i for i, p in enumerate(retrieved, 1) if _hits(p, q["expected"])), None)
-            rr.append(1 / rank if rank else 0.0)
-            found += rank is not None
-            was_cited = any(_hits({"source": c.get("source"), "quote": c.get("quote")}, q["expected"])
-                            for c in citations)
-            cited += was_cited
-            false_abst += abstained
-            verdict = "ok" if rank and was_cited and not abstained else "MISS"
-            rows.append((q["id"], rank or "-", "cited" if was_cited else "uncited",
-                         "abstained" if abstained else "", verdict))
-        else:
-            unans += 1
-            abst_ok += abstained
-            rows.append((q["id"], "", "", "abstained" if abstained else "ANSWERED", "ok" if abstained else "MISS"))
+    tally = _Tally(k)
+    rows = [tally.add(q, a, quote_in_source) for q, a in zip(questions, answers)]
     for row in rows:
         yield "  ".join(str(x) for x in row)
-    n = len(rr)
-    latencies.sort()
-    yield json.dumps({
-        "questions": len(questions),
-        "answerable": n,
-        f"recall_at_{k}": round(found / n, 3) if n else None,
-        "mrr": round(sum(rr) / n, 3) if n else None,
-        "cited": round(cited / n, 3) if n else None,
-        "false_abstain": round(false_abst / n, 3) if n else None,
-        "unanswerable": unans,
-        "abstain_correct": round(abst_ok / unans, 3) if unans else None,
-        # Of the answers that said "the documents don't say", how many were right to; and of the questions
-        # the documents can't answer, how many got that answer.
-        "abstain_precision": round(abst_ok / (abst_ok + false_abst), 3) if abst_ok + false_abst else None,
-        "abstain_recall": round(abst_ok / unans, 3) if unans else None,
-        "quote_fidelity": round(quotes_ok / quotes_total, 3) if quotes_total else None,
-        "quotes_checked": quotes_total,
-        "citation_recall": round(sentences_backed / sentences_total, 3) if sentences_total else None,
-        "citation_precision": round(citations_backing / citations_total, 3) if citations_total else None,
-        "mode": answers[0].get("mode") if answers else None,
-        "p50_ms": latencies[len(latencies) // 2] if latencies else None,
-        "p95_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))] if latencies else None,
-    })
+    yield json.dumps(tally.summary(len(questions), answers[0].get("mode") if answers else None))

@@ -7,9 +7,8 @@ import io
 from dataclasses import dataclass
 from typing import Iterable
 
-from ingest.councils import default_names
-from ingest.facts import FACT_NAMES
-from ingest.store import DocumentRecord
+from index.councils import default_names
+from index.records import FACT_NAMES, DocumentRecord
 
 COLUMNS = ("source", "council", "fact", "value", "page", "quote")
 # Facts whose value is free text: --value finds them by words they contain, not by the whole value.
@@ -32,25 +31,15 @@ class FactRow:
     title: str
 
 
-def report_date(record: DocumentRecord) -> str | None:
-    return record.inspection_end or record.date
-
-
-def canonical_council(name: str) -> str:
-    """The gazetteer's name for a council as a user writes it ('Windsor & Maidenhead'), else the name."""
-    found = default_names().exact(name) or next(iter(default_names().find(name, require_capitals=False)), None)
-    return found.name if found else name
-
-
 def fact_rows(records: Iterable[DocumentRecord], council: str | None = None, fact: str | None = None,
               value: str | None = None, since: int | None = None) -> list[FactRow]:
     """Every fact of the given documents that passes the filters, by council, then date, then fact."""
     if fact is not None and fact not in FACT_NAMES:
         raise UnknownFact(f"unknown fact '{fact}': use one of {', '.join(FACT_NAMES)}")
-    wanted_council = canonical_council(council).lower() if council else None
+    wanted_council = default_names().canonical(council).lower() if council else None
     rows = []
     for record in records:
-        date = report_date(record)
+        date = record.report_date
         if wanted_council and (record.council or "").lower() != wanted_council:
             continue
         if since is not None and not (date and int(date[:4]) >= since):

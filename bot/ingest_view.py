@@ -6,19 +6,18 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from index.embeddings import EmbeddingError
+from index.store import StoreError
 from ingest.pipeline import FileOutcome, IngestReport, discover, ingest
 
-from .service import keyword_dir, open_store
+from .core.service import keyword_dir, open_store
 from .settings import Settings
 
 
 def run_ingest(settings: Settings, paths: list[Path], collection: str) -> int:
-    from ingest.embeddings import EmbeddingError
-    from ingest.store import StoreError
 
     console = Console(stderr=True)
     try:

@@ -1,23 +1,8 @@
 """Plain-text views of answers and of the index, for the terminal."""
 from __future__ import annotations
 
-from .answer import Answer, Citation
+from .core.types import Answer
 from .status import IndexStatus
-
-# What a chat user is told when the search itself fails; the error goes to the log.
-FAILED = ("Sorry \u2014 I couldn't search the documents just now. The problem has been logged; "
-          "please try again in a few minutes.")
-
-
-def reference(citation: Citation) -> str:
-    """A ready-to-paste reference: title, page, section, council, date."""
-    return citation.title + details(citation)
-
-
-def details(citation: Citation) -> str:
-    """What a reference says after the title: ', p. 4, Section, Council, date (source)'."""
-    parts = [f"p. {citation.page}" if citation.page else None, citation.section, citation.council, citation.date]
-    return "".join(f", {p}" for p in parts if p) + f" ({citation.source})"
 
 
 def answer_as_text(answer: Answer) -> str:
@@ -26,7 +11,7 @@ def answer_as_text(answer: Answer) -> str:
         lines.append("")
         lines.append("Sources:")
         # Rows read from the facts show the line each was read from; quotes are in the answer itself otherwise.
-        lines.extend(f"[{c.n}] {reference(c)}" + (f" \u2014 \u201c{c.quote}\u201d" if answer.mode == "facts" else "")
+        lines.extend(f"[{c.n}] {c.reference()}" + (f" \u2014 \u201c{c.quote}\u201d" if answer.mode == "facts" else "")
                      for c in answer.citations)
     return "\n".join(lines)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ingest.keyword import KeywordIndex
-from ingest.pipeline import manifest_stamp
-from ingest.store import DocumentRecord, Store
+from index.keyword import KeywordIndex
+from index.records import DocumentRecord
+from index.refresh import manifest_stamp
+from index.store import Store
 
 from .settings import Settings
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import hashlib
 from typing import Callable
 
-from .document import SECTION_SEPARATOR, Block, Chunk, Document
-from .text import BULLET_PREFIX, split_sentences
+from index import tuning
+from index.records import SECTION_SEPARATOR, Chunk
+from index.text import BULLET_PREFIX, split_sentences
 
-# MiniLM reads 256 word pieces; the chunk's context header takes some of them.
-MAX_CHUNK_TOKENS = 200
+from .document import Block, Document
 
 
 def document_key(root: str, source: str) -> str:
@@ -16,7 +16,8 @@ def document_key(root: str, source: str) -> str:
 
 
 def chunk_document(document: Document, key: str, count_tokens: Callable[[str], int],
-                   max_tokens: int = MAX_CHUNK_TOKENS) -> list[Chunk]:
+                   max_tokens: int | None = None) -> list[Chunk]:
+    max_tokens = max_tokens or tuning.MAX_CHUNK_TOKENS
     pieces: list[tuple[Block, str]] = []  # (block, line of chunk text)
     for block in document.blocks:
         if block.kind == "heading":

@@ -6,9 +6,10 @@ import html
 import re
 from collections import Counter
 
+from index.text import BULLET_CHARS
+
 from .document import Line
 
-BULLET_CHARS = "\u2022\u2023\u2043\u25aa\u25ab\u25a0\u25a1\u25cf\u25cb\u25e6\u25fc\u25fb\u2219\uf0b7\uf0a7\uf06e\uf0d8\uf0fc\uf076\x7f"
 _BULLET_ONLY = re.compile(rf"^\s*[{BULLET_CHARS}]\s*$")
 _BULLET_START = re.compile(rf"^\s*(?:[{BULLET_CHARS}]|[-*\u2013](?=\s))\s*")
 _HTML_TAG = re.compile(

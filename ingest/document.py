@@ -1,10 +1,8 @@
-"""The data that passes between the ingestion steps."""
+"""The data that passes between the reading steps: lines, blocks, and the document they make (its chunks and
+records are index.records')."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-SECTION_SEPARATOR = " › "
-DEFAULT_COLLECTION = "default"
+from dataclasses import dataclass
 
 
 @dataclass
@@ -43,29 +41,3 @@ class Document:
     inspection_end: str | None = None
     months: tuple[str, ...] = ()  # 'YYYY-MM' of publication and of each month of the inspection
     facts: tuple = ()  # of ingest.facts.Fact: an inspection report's dates, inspector, kind, grades, improvements
-
-
-@dataclass
-class Chunk:
-    id: str
-    source: str
-    text: str
-    page: int | None
-    section: str
-    title: str
-    council: str | None
-    date: str | None
-    doc_type: str
-    years: tuple[int, ...] = ()
-    topics: tuple[str, ...] = ()
-    months: tuple[str, ...] = ()
-    collection: str = DEFAULT_COLLECTION  # who may see it: see bot/access.py
-    units: list[str] = field(default_factory=list)  # the sentences, bullets or rows the text is made of
-
-    def headings(self) -> tuple[str, ...]:
-        return tuple(self.section.split(SECTION_SEPARATOR)) if self.section else ()
-
-    def header(self) -> str:
-        """A short context line, so a chunk is findable by what its document is about."""
-        parts = [self.title, self.council or "", self.doc_type, " ".join(map(str, self.years)), self.section]
-        return " | ".join(p for p in parts if p)

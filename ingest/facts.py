@@ -9,19 +9,14 @@ framework of 2026 (no overall effectiveness; children in care and care leavers j
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
-from .document import Block, Document
-from .metadata import INSPECTION_KINDS, INSPECTION_LABEL
+from index import tuning
+from index.records import JUDGEMENTS, Fact
+from index.vocabulary import INSPECTION_KINDS, grade_of
 
-FACT_NAMES = ("inspection_start", "inspection_end", "lead_inspector", "kind", "overall_effectiveness",
-              "impact_of_leaders", "help_and_protection", "children_in_care", "care_leavers",
-              "children_in_care_and_care_leavers", "improvement")
-JUDGEMENTS = FACT_NAMES[4:10]
-GRADES = ("outstanding", "good", "requires improvement", "inadequate")
-# The judgement table and its grades are on the report's first pages; the body's headings repeat them.
-JUDGEMENT_PAGES = 3
+from .document import Block, Document
+from .metadata import INSPECTION_LABEL
 
 _GRADE = r"(?P<grade>outstanding|good|requires?\s+improvement(?:\s+to\s+be\s+good)?|inadequate)"
 # Each judgement as the three layouts name it, most specific first: 'children in care and care leavers'
@@ -68,20 +63,6 @@ _ILACS_TITLE = re.compile(r"inspection\s+of\s+.{0,80}?(?:local\s+authority\s+chi
 _SIF_TITLE = re.compile(r"inspection\s+of\s+services\s+for\s+children\s+in\s+need\s+of\s+help\s+and\s+protection", re.I)
 # An ILACS short inspection is one working week on site; a standard one, two.
 SHORT_INSPECTION_DAYS = 7
-
-
-@dataclass(frozen=True)
-class Fact:
-    fact: str  # one of FACT_NAMES
-    value: str
-    page: int | None
-    quote: str  # the line it was read from, word for word
-
-
-def grade_of(words: str) -> str:
-    """'Requires improvement to be good' → 'requires improvement'."""
-    words = re.sub(r"\s+", " ", words.lower())
-    return "requires improvement" if words.startswith("require") else words
 
 
 def extract_facts(document: Document) -> tuple[Fact, ...]:
@@ -161,7 +142,7 @@ def _judgements(blocks: list[Block]) -> list[Fact]:
     ('2. Children looked after and achieving' / 'permanence Inadequate') is read across the breaks."""
     found: dict[str, Fact] = {}
     first_page = next((b.page for b in blocks if b.page), 1)
-    table = [b for b in blocks if b.page is None or b.page < first_page + JUDGEMENT_PAGES]
+    table = [b for b in blocks if b.page is None or b.page < first_page + tuning.JUDGEMENT_PAGES]
     headings = [b for b in blocks if b.kind == "heading" and b not in table]
     lines = [(b.page, b.text.strip()) for b in [*table, *headings]]
     # Rows broken over two or three lines ('... permanence' / 'Requires' / 'Improvement').

@@ -11,11 +11,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from index import tuning
+
 from .document import Line
 
 SUPPORTED_SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".markdown", ".html", ".htm", ".xlsx"}
-# Fewer extracted characters than this per page means the PDF is pictures of text.
-MIN_CHARS_PER_PAGE = 40
 
 
 class UnreadableFile(Exception):
@@ -86,7 +86,7 @@ def load_pdf(path: Path) -> Extracted:
         raise UnreadableFile(f"corrupt PDF: {exc}") from exc
 
     chars = sum(len(re.sub(r"\s", "", text)) for text, _ in page_runs)
-    if chars < MIN_CHARS_PER_PAGE * max(1, len(pages)) / 4 and chars < 200:
+    if chars < tuning.MIN_CHARS_PER_PAGE * max(1, len(pages)) / 4 and chars < 200:
         has_images = any(_has_images(page) for page in pages[:5])
         if has_images:
             raise UnreadableFile("no text layer (scanned or image-only pages): needs OCR before it can be indexed")

@@ -5,14 +5,11 @@ import re
 from datetime import date
 from pathlib import Path
 
-from .councils import default_names, proper_form
+from index.councils import default_names, proper_form
+from index.vocabulary import INSPECTION_KINDS, MONTHS, NOT_A_REPORT, YEAR
 
-MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], start=1)}
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[\s-]+{_MONTH}[\s-]+((?:19|20)\d\d)\b", re.I)
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 # Words in file names that say what a document is or who published it, never which council it is about.
 _NAME_NOISE = {
@@ -35,12 +32,6 @@ DOC_TYPES = [
     ("minutes", r"\bminutes\b"),
 ]
 
-
-# Files that describe a collection rather than report on a council: never evidence of what a council did.
-NOT_A_REPORT = [
-    ("index of sources", r"^(sources?|index|references|bibliography|contents|list of sources)$"),
-    ("readme", r"^(readme|licen[cs]e|changelog|changes|contributing|notice|copying)$"),
-]
 # What an inspection report says it is, in its own opening words; the kind named first in it wins.
 STATED_KINDS = [
     ("joint targeted area inspection", r"joint targeted area inspection"),
@@ -51,7 +42,6 @@ STATED_KINDS = [
                           r"review of the effectiveness of the local safeguarding children board|"
                           r"inspection of .{0,60}?children and families trust"),
 ]
-INSPECTION_KINDS = ("inspection report", "focused visit", "monitoring visit", "joint targeted area inspection")
 # PDF titles left from a template or a draft, not the document's name.
 _PLACEHOLDER_TITLE = re.compile(r"template|draft|final report|\bLA NAME\b|INSPECTION DATE|microsoft word|untitled|\.docx?\b", re.I)
 # A day, month and year as reports print them: '4 March 2019', '18 Feb 2014', '12/09/2016'; the month and
@@ -183,17 +173,17 @@ def infer_date(source: str, text: str) -> str | None:
     found = match and _iso_numbers(int(match.group(3)), MONTHS[match.group(2).lower()], int(match.group(1)))
     if found:
         return found
-    year = _YEAR.search(Path(source).stem)
+    year = YEAR.search(Path(source).stem)
     return year.group(1) if year else None
 
 
 def infer_years(source: str, doc_date: str | None, text: str, *dates: str | None) -> tuple[int, ...]:
     """Years a question may use to mean this document: its date, its name, the dates it reports on."""
-    years = {int(y) for y in _YEAR.findall(Path(source).stem)}
+    years = {int(y) for y in YEAR.findall(Path(source).stem)}
     years.update(int(d[:4]) for d in (doc_date, *dates) if d)
     for match in re.finditer(r"(inspection dates?|date of (?:the )?(?:review|visit)|took place|review of)[^\n]{0,80}",
                              text[:1500], re.I):
-        years.update(int(y) for y in _YEAR.findall(match.group(0)))
+        years.update(int(y) for y in YEAR.findall(match.group(0)))
     return tuple(sorted(years))
 
 
@@ -222,7 +212,7 @@ def infer_council(source: str, text: str) -> str | None:
     tokens = [t for t in re.split(r"[_\s]+|-", stem) if t]
     name_tokens: list[str] = []
     for token in tokens:
-        if _YEAR.fullmatch(token) or token.isdigit():
+        if YEAR.fullmatch(token) or token.isdigit():
             if name_tokens:
                 break
             continue

@@ -11,19 +11,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from index import tuning
+from index.embeddings import Embedder
+from index.records import DEFAULT_COLLECTION, Chunk, DocumentRecord
+from index.refresh import save_keyword_index, sentence_store
+from index.sentence_vectors import SentenceVectors, embedded_text, sentence_spans
+from index.store import Store
+
 from .chunking import document_key
-from .document import DEFAULT_COLLECTION, Chunk, Document
-from .embeddings import Embedder
-from .keyword import KeywordIndex
+from .document import Document
 from .loaders import UnreadableFile
-from .reader import READ_IN_WORKER_FROM, Reader, FileToRead
-from .sentence_vectors import SentenceVectors, embedded_text, sentence_spans
-from .store import DocumentRecord, Store
+from .reader import FileToRead, Reader
 
 log = logging.getLogger("reviewbot.ingest")
 CORES = os.cpu_count() or 1
-# Texts embedded between two looks at the reader: a few of the model's batches of 8.
-EMBED_SLICE = 32
 # Raise when a change to reading, cleaning or chunking should reach documents already indexed.
 INDEX_VERSION = 3  # 3: facts read from inspection reports
 
@@ -71,12 +72,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest_stamp(manifest: dict[str, DocumentRecord]) -> str:
-    lines = [f"keyword index format {KeywordIndex.FORMAT}"]
-    lines += [f"{k}:{r.sha256}:{r.indexed_at}:{r.collection}" for k, r in sorted(manifest.items())]
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
 def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Path,
            on_file: Callable[[FileOutcome], None] | None = None,
            collection: str = DEFAULT_COLLECTION) -> IngestReport:
@@ -119,7 +114,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Pat
         to_read.append(FileToRead(root, path, source, key, sha, previous is not None))
 
     sentences = sentence_store(keyword_dir)
-    with Reader(len(to_read) >= READ_IN_WORKER_FROM) as reader:
+    with Reader.for_files(len(to_read)) as reader:
         for item, result in reader.read_all(to_read):
             record(_index_file(item, result, store, embedder, sentences, collection, reader.busy))
 
@@ -198,49 +193,11 @@ def embed_sharing_cores(embedder: Embedder, texts: list[str], parts: list[list[t
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     vectors: list[list[float]] = [[] for _ in texts]
     part_vectors: list[list[list[float]]] = [[] for _ in texts]
-    for start in range(0, len(order), EMBED_SLICE):
-        piece = order[start:start + EMBED_SLICE]
+    for start in range(0, len(order), tuning.EMBED_SLICE):
+        piece = order[start:start + tuning.EMBED_SLICE]
         use_threads(max(1, CORES - 1) if reader_busy() else CORES)
         done, done_parts = embedder.embed_with_parts([texts[i] for i in piece], [parts[i] for i in piece])
         for index, vector, its_parts in zip(piece, done, done_parts):
             vectors[index], part_vectors[index] = vector, its_parts
     use_threads(CORES)
     return vectors, part_vectors
-
-
-def sentence_store(keyword_dir: Path) -> SentenceVectors:
-    return SentenceVectors(keyword_dir / "sentences")
-
-
-def build_keyword_index(store: Store, keyword_dir: Path, manifest: dict[str, DocumentRecord],
-                        stamp: str) -> KeywordIndex:
-    chunks = store.complete_chunks(manifest)
-    vectors = sentence_store(keyword_dir).matrix(chunks, {key: r.sha256 for key, r in manifest.items()},
-                                                 store.embedder)
-    return KeywordIndex.build(chunks, stamp, sentence_vectors=vectors)
-
-
-def save_keyword_index(store: Store, keyword_dir: Path) -> None:
-    """Build and save the keyword index for what the store holds, unless the saved one is of it already."""
-    manifest = store.manifest()
-    stamp = manifest_stamp(manifest)
-    if KeywordIndex.saved_stamp(keyword_dir) != stamp:
-        build_keyword_index(store, keyword_dir, manifest, stamp).save(keyword_dir)
-
-
-def refresh_keyword_index(store: Store, keyword_dir: Path, current: KeywordIndex | None = None,
-                          manifest: dict[str, DocumentRecord] | None = None) -> KeywordIndex:
-    """The keyword index for what the store holds now (`manifest`, when the caller has just read it): the
-    one in hand or the saved one when they are of the same documents, else built (and saved for the next
-    process)."""
-    manifest = store.manifest() if manifest is None else manifest
-    stamp = manifest_stamp(manifest)
-    if current is not None and current.stamp == stamp:
-        return current
-    if KeywordIndex.saved_stamp(keyword_dir) == stamp:
-        index = KeywordIndex.load(keyword_dir)
-        if index is not None and index.stamp == stamp:
-            return index
-    index = build_keyword_index(store, keyword_dir, manifest, stamp)
-    index.save(keyword_dir)
-    return index

@@ -18,17 +18,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from index import tuning
+from index.embeddings import MiniLMTokenCounter
+from index.records import Chunk
+
 from .chunking import chunk_document
-from .document import Chunk, Document
-from .embeddings import MiniLMTokenCounter
+from .document import Document
 from .loaders import UnreadableFile
 from .parse import read_document
 
 log = logging.getLogger("reviewbot.ingest")
-# Fewer files than this are read in the ingesting process: starting a worker costs more than it saves.
-READ_IN_WORKER_FROM = 4
-# Files read ahead of the one being embedded: enough to keep the model fed, few enough to hold in memory.
-READ_AHEAD = 3
 
 
 @dataclass(frozen=True)
@@ -90,12 +89,18 @@ class Reader:
     """Yields each file's result in order; with `in_worker`, read in a separate process ahead of time."""
 
     def __init__(self, in_worker: bool) -> None:
-        self._in_worker = in_worker
+        self.in_worker = in_worker
         self._busy = None
         self._pool: ProcessPoolExecutor | None = None
 
+    @classmethod
+    def for_files(cls, count: int) -> "Reader":
+        """A reader for `count` files: in a worker from READ_IN_WORKER_FROM files, since starting one costs
+        about a second."""
+        return cls(count >= tuning.READ_IN_WORKER_FROM)
+
     def __enter__(self) -> "Reader":
-        if self._in_worker:
+        if self.in_worker:
             self._start()
         return self
 
@@ -126,7 +131,7 @@ class Reader:
                 for item in [waiting for waiting, _ in pending] + list(queue):
                     yield item, read_file(item)
                 return
-            while queue and len(pending) < READ_AHEAD:
+            while queue and len(pending) < tuning.READ_AHEAD:
                 item = queue.popleft()
                 pending.append((item, self._pool.submit(read_file, item)))
             item, future = pending.popleft()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.service import ReviewBot, keyword_dir, open_store
+from bot.core.service import ReviewBot, keyword_dir, open_store
 from ingest.pipeline import ingest
 
 from .conftest import EXAMPLES, settings_for, start_chroma

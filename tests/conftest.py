@@ -118,7 +118,7 @@ def subset_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def indexed(tmp_path_factory, subset_dir):
     """A ReviewBot over the corpus subset, ingested once for the whole session."""
-    from bot.service import ReviewBot, keyword_dir, open_store
+    from bot.core.service import ReviewBot, keyword_dir, open_store
     from ingest.pipeline import ingest
 
     settings = settings_for(tmp_path_factory.mktemp("data"))

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
+from bot.core.types import Filters
 from bot.evaluate import original_text
-from ingest.text import is_verbatim, normalise
-from bot.retrieve import Filters
+from index.text import is_verbatim, normalise
 
 from .conftest import CORPUS, SHARED, run_cli
 
@@ -38,10 +38,10 @@ def test_acronym_in_the_documents_found_from_its_full_form(indexed):
 
 def test_council_and_year_steer_to_the_right_report(indexed):
     answer = indexed.ask("What was Worcestershire's overall effectiveness judgement in 2019?")
-    assert answer.retrieved[0]["source"] == "ofsted/ofsted_worcestershire_29-july-2019.pdf"
+    assert answer.retrieved[0].source == "ofsted/ofsted_worcestershire_29-july-2019.pdf"
     assert answer.citations[0].source == "ofsted/ofsted_worcestershire_29-july-2019.pdf"
     answer = indexed.ask("What was Worcestershire's overall effectiveness judgement in 2023?")
-    assert answer.retrieved[0]["source"] == "ofsted/ofsted_worcestershire_14-july-2023.pdf"
+    assert answer.retrieved[0].source == "ofsted/ofsted_worcestershire_14-july-2023.pdf"
 
 
 @pytest.mark.parametrize("question", [
@@ -57,11 +57,11 @@ def test_latest_picks_the_newest_report_and_is_not_a_word_the_answer_needs(index
 
 def test_explicit_filters_restrict_the_documents(indexed):
     answer = indexed.ask("What was the overall effectiveness judgement?", Filters(council="Trafford"))
-    assert {r["source"] for r in answer.retrieved} == {"ofsted/ofsted_trafford_08-may-2019.pdf"}
+    assert {r.source for r in answer.retrieved} == {"ofsted/ofsted_trafford_08-may-2019.pdf"}
     quote = answer.citations[0].quote.lower()
     assert "overall effectiveness" in quote and "inadequate" in quote
     answer = indexed.ask("What did the review say about caseloads?", Filters(doc_type="letter"))
-    assert {r["source"] for r in answer.retrieved} <= {"worcestershire-2015/worcestershire-2015-staff-letter.pdf"}
+    assert {r.source for r in answer.retrieved} <= {"worcestershire-2015/worcestershire-2015-staff-letter.pdf"}
 
 
 @pytest.mark.parametrize("question", [
@@ -109,7 +109,7 @@ def test_json_contract_and_stdin(indexed):
 
 def test_eval_prints_the_scorers_figures(indexed, tmp_path):
     questions = tmp_path / "questions.jsonl"
-    keep = [json.loads(l) for l in (SHARED / "eval/dev.jsonl").read_text().splitlines() if l.strip()]
+    keep = [json.loads(line) for line in (SHARED / "eval/dev.jsonl").read_text().splitlines() if line.strip()]
     # Questions about documents in the indexed subset, and the unanswerable ones.
     wanted = [q for q in keep if not q.get("answerable", True)
               or all(e["doc"] in {p.split("/")[-1].rsplit(".", 1)[0] for p in _subset_names()} for e in q["expected"])]
@@ -136,3 +136,27 @@ def _subset_names():
     from .conftest import SUBSET
 
     return SUBSET
+
+
+def test_passages_is_how_many_passages_an_answer_is_chosen_from_and_shows(indexed, monkeypatch):
+    from index import tuning
+
+    question = "What did the peer review say about caseloads?"
+    assert len(indexed.ask(question).retrieved) == tuning.PASSAGES == 8
+    monkeypatch.setattr(tuning, "PASSAGES", 3)
+    assert len(indexed.ask(question).retrieved) == 3
+
+
+def test_timeline_documents_and_depth_are_how_many_documents_a_timeline_reads(indexed, monkeypatch):
+    from bot.core.query import analyse
+    from index import tuning
+
+    retriever = indexed.retriever
+    topic = analyse("caseloads in Worcestershire", retriever.catalog)
+    found = retriever.per_document(topic)
+    assert 2 < len(found) <= tuning.TIMELINE_DOCUMENTS and len({r.chunk.source for r in found}) == len(found)
+    monkeypatch.setattr(tuning, "TIMELINE_DOCUMENTS", 2)
+    assert len(retriever.per_document(topic)) == 2
+    monkeypatch.setattr(tuning, "TIMELINE_DOCUMENTS", 8)
+    monkeypatch.setattr(tuning, "TIMELINE_DEPTH", 1)
+    assert len(retriever.per_document(topic)) == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from ingest.embeddings import EmbeddingError, OpenAIEmbedder
+from index.embeddings import EmbeddingError, OpenAIEmbedder
 
 from .conftest import EXAMPLES, JSONHandler, free_port, run_cli
 
@@ -118,7 +118,7 @@ def test_embedding_service_timeouts_and_server_errors_are_retried():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         embedder = OpenAIEmbedder(f"http://127.0.0.1:{server.server_port}/v1", None, "test-embed", timeout=0.5,
-                                  retries=2, backoff=0.01)
+                                  retries=2)
         FlakyEmbeddings.failures = ["503", "slow"]
         assert len(embedder.embed(["caseloads are high"])[0]) == 64
         FlakyEmbeddings.failures = ["503", "503", "503"]

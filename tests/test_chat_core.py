@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.answer import Answer, Citation
-from bot.feedback import FeedbackStore
-from bot.followup import reads_as_question
-from bot.generate import StreamGate
-from bot.reply import COPY_REFERENCE, MORE_SOURCES, POST_TO_CHANNEL, document_link, other_sources, references, reply_to
-from bot.seen_events import SeenEvents
-from bot.suggestions import GENERAL, example_questions
-from ingest.store import DocumentRecord
+from bot.chat.feedback import FeedbackStore
+from bot.chat.incoming import reads_as_question
+from bot.chat.reply import (
+    COPY_REFERENCE,
+    MORE_SOURCES,
+    POST_TO_CHANNEL,
+    document_link,
+    other_sources,
+    references,
+    reply_to,
+)
+from bot.chat.seen_events import SeenEvents
+from bot.core.generate import StreamGate
+from bot.core.suggestions import GENERAL, example_questions
+from bot.core.types import Answer, AnsweredSentence, Checks, Citation, Passage, Timings
+from index.records import DocumentRecord
 
 CITATION = Citation(n=1, source="ofsted/report one.pdf", title="Inspection of Northbridge", page=7,
                     section="Help and protection", council="Northbridge", date="2024-03-07",
@@ -40,8 +48,8 @@ def test_an_extractive_reply_is_its_quotes_and_a_models_reply_its_prose():
 
 def test_references_and_more_sources_carry_links():
     answer = Answer("q", "x", False, [CITATION], [
-        {"source": "ofsted/report one.pdf", "page": 7, "title": "Inspection of Northbridge", "section": "S"},
-        {"source": "plan.pdf", "page": 2, "title": "Improvement plan", "section": "Priorities"}])
+        Passage("ofsted/report one.pdf", 7, "S", "", "Inspection of Northbridge", None, None, 1.0),
+        Passage("plan.pdf", 2, "Priorities", "", "Improvement plan", None, None, 0.5)])
     assert references(answer, "https://d.example") == [
         "\u201cCaseloads are manageable.\u201d \u2014 Inspection of Northbridge, p. 7, Help and protection, Northbridge, "
         "2024-03-07 (ofsted/report one.pdf) https://d.example/ofsted/report%20one.pdf#page=7"]
@@ -129,3 +137,21 @@ def test_a_feedback_store_from_before_comments_is_upgraded(tmp_path):
     assert store.answer_shown_in("C2", "msg-1") == answer_id
     assert store.answer(answer_id).citations[0] == CITATION
     assert [v.comment for v in store.votes()][-1] == "wrong page"
+
+
+def test_a_stored_answer_comes_back_as_it_was_given(tmp_path):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    given = Answer("q", "Caseloads were manageable [1].", False, [CITATION],
+                   [Passage("ofsted/report one.pdf", 7, "Help and protection", "Caseloads are manageable.",
+                            "Inspection of Northbridge", "Northbridge", "2024-03-07", 1.25)],
+                   timings_ms=Timings(retrieve=10.0, answer=2.5, total=12.5), nearest_documents=["Inspection"],
+                   mode="llm", checks=Checks(True, True, False, True, None),
+                   sentences=[AnsweredSentence("Caseloads were manageable.", [1], [1]),
+                              AnsweredSentence("Staff are happy.", [], [], ["no citation"])])
+    assert store.answer(store.remember(given, "U1", "C1")) == given
+    # One kept before answers were typed: its checks an empty dict, its passages without titles.
+    old = {"question": "q", "answer": "a", "abstained": False, "citations": [], "checks": {}, "sentences": [],
+           "retrieved": [{"source": "a.pdf", "page": 1, "section": "", "text": "t", "score": 0.5}],
+           "timings_ms": {"retrieve": 1.0, "answer": 1.0, "total": 2.0}, "nearest_documents": [], "mode": "extractive"}
+    loaded = Answer.from_dict(old)
+    assert loaded.checks is None and loaded.retrieved[0].source == "a.pdf" and loaded.timings_ms.total == 2.0

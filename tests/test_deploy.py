@@ -12,7 +12,7 @@ import time
 from fnmatch import fnmatch
 from pathlib import Path
 
-from bot.service import ReviewBot
+from bot.core.service import ReviewBot
 
 from .conftest import EXAMPLES, ROOT, run_cli, settings_for
 

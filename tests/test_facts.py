@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
+from index.text import is_verbatim
 from ingest.document import Block, Document
 from ingest.facts import extract_facts
 from ingest.parse import read_document
-from ingest.text import is_verbatim
 
 from .conftest import CORPUS, run_cli
 
@@ -141,9 +141,10 @@ def test_facts_are_stored_with_their_document_replaced_and_removed_with_it(tmp_p
 
 
 # Answers from the facts of every report, on hand-built records: councils of the North West and elsewhere.
-from bot.fact_answers import SAID_BEFORE_SHARE, answer_from_facts, fact_question  # noqa: E402
-from ingest.facts import Fact  # noqa: E402
-from ingest.store import DocumentRecord  # noqa: E402
+from bot.core.fact_answers import answer_from_facts  # noqa: E402
+from bot.core.routing import fact_question  # noqa: E402
+from index import tuning  # noqa: E402
+from index.records import DocumentRecord, Fact  # noqa: E402
 
 
 def report(council: str, end: str, **grades) -> DocumentRecord:
@@ -194,6 +195,13 @@ def test_a_councils_judgement_over_time_in_date_order():
     assert "3 inspection reports of Norfolk since 2015 considered" in answer.answer
 
 
+def test_max_rows_is_how_many_rows_a_facts_answer_shows(monkeypatch):
+    monkeypatch.setattr(tuning, "MAX_ROWS", 1)
+    answer = ask_facts("How has Norfolk's overall effectiveness changed since 2015?", {"Norfolk"})
+    assert answer.answer.splitlines()[1:] == ["\u2022 Norfolk, 2015-07-30: inadequate [1]",
+                                              "\u2026 and 2 more (`reviewbot facts` lists them all)."]
+
+
 def test_a_comparison_takes_each_councils_latest_report():
     answer = ask_facts("Compare the care leavers judgements of Wirral and Bolton", {"Wirral", "Bolton"})
     assert answer.answer.splitlines()[1:] == ["\u2022 Bolton, 2023-09-15: requires improvement [1]",
@@ -208,7 +216,7 @@ def test_a_region_from_the_councils_table():
 
 def test_what_must_improve_and_whether_it_was_said_before():
     """SAID_BEFORE_SHARE: an item with at least this share of its words in an earlier report's item."""
-    assert SAID_BEFORE_SHARE == 0.5
+    assert tuning.SAID_BEFORE_SHARE == 0.5
     answer = ask_facts("What must Trafford improve, and was it said before?", {"Trafford"})
     lines = answer.answer.splitlines()[1:]
     assert lines[0].startswith("\u2022 Trafford, 2023-05-01: The quality of assessments and plans") \

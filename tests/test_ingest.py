@@ -11,9 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from bot.service import ReviewBot, keyword_dir, open_store
+from bot.core.service import ReviewBot, keyword_dir, open_store
+from index.embeddings import EmbeddingError, verify_weights
 from ingest.chunking import chunk_document, document_key
-from ingest.embeddings import EmbeddingError, verify_weights
 from ingest.parse import read_document
 from ingest.pipeline import ingest
 
@@ -47,10 +47,10 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path):
     assert "ofsted_birmingham_19-october-2012.pdf" in out and "HTML page" in out
     assert "needs OCR" in out
     assert "unreadablemetadata.pdf" in out
-    lines = [l for l in result.stderr.splitlines() if l.startswith(("indexed:", "failed:", "unchanged:"))]
+    lines = [line for line in result.stderr.splitlines() if line.startswith(("indexed:", "failed:", "unchanged:"))]
     files = [p for p in BADFILES.rglob("*") if p.is_file()]
     assert len(lines) == len(files)  # every file accounted for
-    assert any(l.startswith("indexed:") and "minimal-document.pdf" in l for l in lines)
+    assert any(line.startswith("indexed:") and "minimal-document.pdf" in line for line in lines)
     status = run_cli(["status"], {"REVIEWBOT_DATA_DIR": str(tmp_path / "data")})
     assert "pdf-samples/001-trivial/minimal-document.pdf" in status.stdout
 
@@ -78,7 +78,7 @@ def test_incremental_unchanged_changed_removed(tmp_path):
     bot = ReviewBot(settings)
     answer = bot.ask("How many cases do social workers in the assessment teams hold?")
     assert "between 30 and 35 cases" in answer.citations[0].quote
-    assert not any("between 24 and 28" in r["text"] for r in answer.retrieved)
+    assert not any("between 24 and 28" in r.text for r in answer.retrieved)
 
     (folder / "northbridge-2024-scrutiny-briefing.html").unlink()
     removed = ingest([folder], store, counting, kdir)
@@ -135,7 +135,7 @@ def test_half_written_document_is_invisible_and_cleaned_up(tmp_path):
                                 for c in chunks])
     bot = ReviewBot(settings)
     answer = bot.ask("Who owns the supervision recording priority?")
-    assert all(r["source"] != path.name for r in answer.retrieved)
+    assert all(r.source != path.name for r in answer.retrieved)
 
     report = ingest([folder], store, store.embedder, kdir)
     assert report.count("indexed") == 1 and report.count("unchanged") == 1
@@ -193,8 +193,9 @@ class ThreadRecordingEmbedder(CountingEmbedder):
 def test_embedding_lends_a_core_to_the_reader_only_while_it_reads(tmp_path):
     """EMBED_SLICE texts at a time, on every core but one while the PDF reader is busy, on all otherwise;
     the vectors come back in the texts' order, the same as embedding them in one go."""
-    from ingest.embeddings import MiniLMEmbedder
-    from ingest.pipeline import CORES, EMBED_SLICE, embed_sharing_cores
+    from index.embeddings import MiniLMEmbedder
+    from index.tuning import EMBED_SLICE
+    from ingest.pipeline import CORES, embed_sharing_cores
 
     embedder = ThreadRecordingEmbedder(MiniLMEmbedder())
     texts = [f"Caseloads in team {n} were {'high ' * (n % 7)}at the time of the review." for n in range(2 * EMBED_SLICE + 5)]

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
+from bot.core.service import ReviewBot, keyword_dir, open_store
+from bot.core.types import Checks
 from bot.evaluate import run_eval
-from bot.service import ReviewBot, keyword_dir, open_store
 from ingest.pipeline import ingest
 
 from .conftest import EXAMPLES, ROOT, settings_for
@@ -66,8 +67,8 @@ def test_good_answer_is_kept_with_its_citations(llm_bot, fake):
         'The review was led by "Lead Peer: Dana Whitlock" [{n}]. She is a director of children\'s services [{n}].')
     answer = llm_bot.ask(QUESTION)
     assert answer.mode == "llm" and not answer.abstained
-    assert answer.checks == {"citations_exist": True, "quotes_verbatim": True, "all_sentences_cited": True,
-                             "citations_supported": True, "fallback": None}
+    assert answer.checks == Checks(citations_exist=True, quotes_verbatim=True, all_sentences_cited=True,
+                                   citations_supported=True, fallback=None)
     assert answer.answer.startswith('The review was led by "Lead Peer: Dana Whitlock" [1].')
     assert answer.citations[0].n == 1 and "Lead Peer: Dana Whitlock" in answer.citations[0].quote
     body = fake.requests[0]
@@ -82,38 +83,50 @@ def test_invented_quote_removes_its_sentence(llm_bot, fake):
                                       'The peers said "caseloads were never a concern in Northbridge" [{n}]. '
                                       '"Lead Peer: Dana Whitlock" is how the findings name her [{n}].')
     answer = llm_bot.ask(QUESTION)
-    assert answer.mode == "llm" and answer.checks["quotes_verbatim"] is False
+    assert answer.mode == "llm" and answer.checks.quotes_verbatim is False
     assert "never a concern" not in answer.answer
-    assert any("invented quote" in s["problems"] for s in answer.sentences)
+    assert any("invented quote" in s.problems for s in answer.sentences)
 
     fake.script = citing_the_findings('The review found "no concerns at all about anything" [{n}].')
     answer = llm_bot.ask(QUESTION)
-    assert answer.mode == "extractive" and answer.checks["fallback"], answer.checks
-    assert answer.checks["quotes_verbatim"] is False, answer.checks
+    assert answer.mode == "extractive" and answer.checks.fallback, answer.checks
+    assert answer.checks.quotes_verbatim is False, answer.checks
     assert "Lead Peer: Dana Whitlock" in answer.citations[0].quote  # the extractive answer, checked as ever
 
 
 def test_citation_of_a_source_not_given_is_dropped(llm_bot, fake):
     fake.script = citing_the_findings("The lead peer was Dana Whitlock, a director of children's services [{n}][42].")
     answer = llm_bot.ask(QUESTION)
-    assert answer.mode == "llm" and answer.checks["citations_exist"] is False
+    assert answer.mode == "llm" and answer.checks.citations_exist is False
     assert "[42]" not in answer.answer and "[2]" not in answer.answer and "[1]" in answer.answer
 
     fake.script = lambda messages: "The lead peer was Dana Whitlock [42]."
     answer = llm_bot.ask(QUESTION)
-    assert answer.mode == "extractive" and answer.checks["citations_exist"] is False
+    assert answer.mode == "extractive" and answer.checks.citations_exist is False
 
 
 def test_uncited_sentences_are_flagged_and_not_shown(llm_bot, fake):
     fake.script = citing_the_findings(
         "The lead peer was Dana Whitlock, a director of children's services [{n}]. She has led many reviews.")
     answer = llm_bot.ask(QUESTION)
-    assert answer.mode == "llm" and answer.checks["all_sentences_cited"] is False
+    assert answer.mode == "llm" and answer.checks.all_sentences_cited is False
     assert "many reviews" not in answer.answer
-    assert [s["problems"] for s in answer.sentences][1] == ["no citation"]
+    assert [s.problems for s in answer.sentences][1] == ["no citation"]
 
     fake.script = lambda messages: "Dana Whitlock led it. She is very experienced."
     assert llm_bot.ask(QUESTION).mode == "extractive"
+
+
+def test_min_surviving_is_how_much_of_a_models_answer_must_pass_its_checks(llm_bot, fake, monkeypatch):
+    from index import tuning
+
+    # One sentence of two passes: half, as much as MIN_SURVIVING asks.
+    fake.script = citing_the_findings(
+        "The lead peer was Dana Whitlock, a director of children's services [{n}]. She has led many reviews.")
+    assert llm_bot.ask(QUESTION).mode == "llm"
+    monkeypatch.setattr(tuning, "MIN_SURVIVING", 0.75)
+    answer = llm_bot.ask(QUESTION)
+    assert answer.mode == "extractive" and "passed the checks" in answer.checks.fallback
 
 
 def test_a_source_that_does_not_say_it_is_not_a_citation(llm_bot, fake):
@@ -124,7 +137,7 @@ def test_a_source_that_does_not_say_it_is_not_a_citation(llm_bot, fake):
 
     fake.script = unsupported
     answer = llm_bot.ask(QUESTION)
-    assert answer.mode == "llm" and answer.checks["citations_supported"] is False, answer.checks
+    assert answer.mode == "llm" and answer.checks.citations_supported is False, answer.checks
     assert {c.source for c in answer.citations} == {"northbridge-2024-peer-review-findings.md"}
 
 
@@ -172,7 +185,7 @@ def test_errors_are_retried_then_fall_back(llm_bot, fake):
     fake.requests.clear()
     fake.script = lambda messages: ("status", 500)
     answer = llm_bot.ask(QUESTION)
-    assert answer.mode == "extractive" and "could not be reached" in answer.checks["fallback"]
+    assert answer.mode == "extractive" and "could not be reached" in answer.checks.fallback
     assert len(fake.requests) == 2  # one try and one retry
     assert "Lead Peer: Dana Whitlock" in answer.citations[0].quote
 
@@ -181,7 +194,7 @@ def test_timeouts_fall_back(llm_bot, fake):
     fake.script = lambda messages: ("sleep", 2.5)
     started = time.time()
     answer = llm_bot.ask(QUESTION)
-    assert answer.mode == "extractive" and answer.checks["fallback"]
+    assert answer.mode == "extractive" and answer.checks.fallback
     assert time.time() - started < 15
 
 
@@ -226,7 +239,8 @@ def test_eval_reports_citation_precision_and_recall(llm_bot, fake, tmp_path):
 
 def test_the_source_budget_sets_how_much_the_model_reads(index_dir, fake):
     """REVIEWBOT_LLM_SOURCE_TOKENS reaches the prompt: a small budget gives the model one or two passages, a
-    large one more passages than the extractive answer reads."""
+    large one more passages than the extractive answer reads (the budget over TOKENS_PER_PASSAGE are
+    retrieved for it)."""
     fake.script = citing_the_findings("The lead peer was Dana Whitlock [{n}].")
     given = {}
     for budget in (200, 6000):

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from ingest.councils import CouncilNames, proper_form
+from index.councils import CouncilNames, proper_form
 from ingest.metadata import infer_council, infer_doc_type, inspection_dates, months_covered, publication_date
 from ingest.parse import read_document
 

@@ -8,8 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from bot.service import ReviewBot, keyword_dir, open_store
-from ingest.keyword import KeywordIndex
+from bot.core.service import ReviewBot, keyword_dir, open_store
+from index.keyword import KeywordIndex
 from ingest.pipeline import ingest
 
 from .conftest import CORPUS, settings_for

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from index.records import SECTION_SEPARATOR
+from index.text import split_sentences
 from ingest.clean import join_wrapped
-from ingest.document import SECTION_SEPARATOR
 from ingest.loaders import UnreadableFile, load
 from ingest.parse import read_document
-from ingest.text import split_sentences
 
 from .conftest import CORPUS, EXAMPLES, SHARED
 

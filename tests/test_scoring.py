@@ -1,52 +1,20 @@
 """What each tuned number changes, shown on small hand-built passages: for each, the ranking or the answer
-with the number as chosen, and with it set aside. README ("How the numbers were chosen") says how each was
-chosen on the tuning questions."""
+with the number as chosen, and with it set aside. docs/quality.md ("How the numbers were chosen") says how each
+was chosen on the tuning questions."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bot import answer, query as query_module, retrieve, sentences
-from bot.answer import extract
-from bot.query import Query, analyse
-from bot.retrieve import Retrieved, Retriever, fuse
-from bot.sentences import is_heading, score_sentences
-from ingest.document import Chunk
-from ingest.keyword import KeywordIndex
-from ingest.text import lines_and_units
+from bot.core.answer import extract
+from bot.core.catalog import Catalog
+from bot.core.query import analyse
+from bot.core.retrieve import Retrieved, Retriever, fuse
+from bot.core.sentences import is_heading, score_sentences
+from bot.core.types import AnsweredSentence
+from index import tuning
 
-
-def chunk(number: int, text: str, source: str = "review.pdf", **fields) -> Chunk:
-    values = {"page": 1, "section": "", "title": source, "council": None, "date": None, "doc_type": "report"}
-    values.update(fields)
-    return Chunk(id=f"{source}:{number}", source=source, text=text, **values)
-
-
-def index_of(*chunks: Chunk, vectors: list[list[float]] | None = None) -> KeywordIndex:
-    """A keyword index of the chunks; `vectors`: one per sentence of all of them, in order."""
-    units = sum(len(lines_and_units(c.text, c.headings())) for c in chunks)
-    matrix = np.array(vectors, dtype=np.float32) if vectors is not None else np.zeros((units, 0), np.float32)
-    return KeywordIndex.build(list(chunks), "test", acronyms={}, sentence_vectors=matrix)
-
-
-def ask(keyword: KeywordIndex, question: str, vector: list[float] | None = None) -> Query:
-    query = analyse(question, Retriever(None, keyword))
-    query.vector = np.array(vector, dtype=np.float32) if vector is not None else None
-    return query
-
-
-def ranked(keyword: KeywordIndex, query: Query, index: int = 0, share: float = 1.0) -> list[str]:
-    return [s.text for s in score_sentences(query, index, share, 1.0, keyword)]
-
-
-def passages(keyword: KeywordIndex, query: Query, shares: list[float]) -> list[Retrieved]:
-    return [Retrieved(c, share, score_sentences(query, i, share, 1.0, keyword))
-            for i, (c, share) in enumerate(zip(keyword.chunks, shares))]
-
-
-# Filler, so that the words of the questions below are not the commonest in the index.
-FILLER = [chunk(n, f"The council meeting number {n} discussed budgets, buildings and transport.", f"filler{n}.pdf")
-          for n in range(4)]
+from .hand_built import FILLER, ask, chunk, index_of, passages, ranked
 
 
 def test_chunk_credit_prefers_the_sentence_of_the_better_passage(monkeypatch):
@@ -54,8 +22,8 @@ def test_chunk_credit_prefers_the_sentence_of_the_better_passage(monkeypatch):
     keyword = index_of(chunk(0, same, "a.pdf"), chunk(0, same, "b.pdf"), *FILLER)
     query = ask(keyword, "What caseloads did social workers describe?")
     strong, weak = (score_sentences(query, i, share, 1.0, keyword)[0].score for i, share in [(0, 1.0), (1, 0.2)])
-    assert strong - weak == pytest.approx(sentences.CHUNK_CREDIT * 0.8)
-    monkeypatch.setattr(sentences, "CHUNK_CREDIT", 0.0)
+    assert strong - weak == pytest.approx(tuning.CHUNK_CREDIT * 0.8)
+    monkeypatch.setattr(tuning, "CHUNK_CREDIT", 0.0)
     strong, weak = (score_sentences(query, i, share, 1.0, keyword)[0].score for i, share in [(0, 1.0), (1, 0.2)])
     assert strong == pytest.approx(weak)
 
@@ -65,7 +33,7 @@ def test_phrase_credit_prefers_the_question_words_standing_together(monkeypatch)
                        *FILLER)
     query = ask(keyword, "What did staff say about duty weeks?")
     assert ranked(keyword, query)[0] == "Staff said duty weeks are tiring."
-    monkeypatch.setattr(sentences, "PHRASE_CREDIT", 0.0)
+    monkeypatch.setattr(tuning, "PHRASE_CREDIT", 0.0)
     first, second = score_sentences(query, 0, 1.0, 1.0, keyword)[:2]
     assert first.score == pytest.approx(second.score)
 
@@ -76,7 +44,7 @@ def test_semantic_weight_lets_a_paraphrase_win_over_shared_words(monkeypatch):
                        *FILLER, vectors=[[0.0, 1.0], [0.9, 0.436]] + [[0.0, 1.0]] * 4)
     query = ask(keyword, "Are social workers stretched?", [1.0, 0.0])
     assert ranked(keyword, query)[0] == "Caseloads are far too high for the team."
-    monkeypatch.setattr(sentences, "SEMANTIC_WEIGHT", 0.0)
+    monkeypatch.setattr(tuning, "SEMANTIC_WEIGHT", 0.0)
     assert ranked(keyword, query)[0] == "Social workers enjoy the training on offer."
 
 
@@ -85,9 +53,9 @@ def test_a_sentence_carries_the_question_by_its_words_or_by_its_meaning(monkeypa
                        vectors=[[0.9, 0.436]] + [[0.0, 1.0]] * 4)
     query = ask(keyword, "Are social workers stretched?", [1.0, 0.0])
     sentence = score_sentences(query, 0, 1.0, 1.0, keyword)[0]
-    assert sentence.coverage < sentences.MIN_COVERAGE and sentence.similarity >= sentences.MIN_SIMILARITY
+    assert sentence.coverage < tuning.MIN_COVERAGE and sentence.similarity >= tuning.MIN_SIMILARITY
     assert not extract(query, passages(keyword, query, [1.0]), keyword).abstained
-    monkeypatch.setattr(sentences, "MIN_SIMILARITY", 0.95)
+    monkeypatch.setattr(tuning, "MIN_SIMILARITY", 0.95)
     assert extract(query, passages(keyword, query, [1.0]), keyword).abstained
 
 
@@ -96,10 +64,10 @@ def test_min_coverage_is_how_much_of_the_question_an_answer_must_hold(monkeypatc
     keyword = index_of(chunk(0, "Agency staff cover vacancies in the east of the county."), *others, *FILLER)
     query = ask(keyword, "How are vacancies in the children's disability team covered by agency staff?")
     sentence = score_sentences(query, 0, 1.0, 1.0, keyword)[0]
-    assert sentence.coverage >= sentences.MIN_COVERAGE
+    assert sentence.coverage >= tuning.MIN_COVERAGE
     assert not extract(query, passages(keyword, query, [1.0, 0.1, 0.1]), keyword).abstained
     query = ask(keyword, "What did the review say about the east Asian community's support for the disability team?")
-    assert score_sentences(query, 0, 1.0, 1.0, keyword)[0].coverage < sentences.MIN_COVERAGE
+    assert score_sentences(query, 0, 1.0, 1.0, keyword)[0].coverage < tuning.MIN_COVERAGE
     assert extract(query, passages(keyword, query, [1.0, 0.1, 0.1]), keyword).abstained
 
 
@@ -108,13 +76,13 @@ def test_a_rare_question_word_missing_from_the_answer_means_the_documents_do_not
     keyword = index_of(chunk(0, "Schools near here get quality support."),
                        chunk(1, "Air pollution was not part of this review.", "other.pdf"), *common, *FILLER)
     question = "What did they say about air quality near schools?"
-    assert query_module.RARE_SHARE > 0 and ask(keyword, question).rare_terms == ["air"]  # one passage of ten
+    assert tuning.RARE_SHARE > 0 and ask(keyword, question).rare_terms == ["air"]  # one passage of ten
     query = ask(keyword, question)
     best = score_sentences(query, 0, 1.0, 1.0, keyword)[0]
-    assert sentences.MIN_COVERAGE <= best.coverage < sentences.STRONG_COVERAGE and not best.holds_rare
+    assert tuning.MIN_COVERAGE <= best.coverage < tuning.STRONG_COVERAGE and not best.holds_rare
     shares = [1.0, 0.1, 0.1, 0.1, 0.1]
     assert extract(query, passages(keyword, query, shares), keyword).abstained
-    monkeypatch.setattr(query_module, "RARE_SHARE", 0.0)
+    monkeypatch.setattr(tuning, "RARE_SHARE", 0.0)
     query = ask(keyword, question)
     assert not extract(query, passages(keyword, query, shares), keyword).abstained
 
@@ -125,7 +93,7 @@ def test_strong_coverage_answers_without_a_word_no_document_holds():
     query = ask(keyword, "Had managers considered unfinished enquiries in their performance data?")
     assert query.unknown_words == ["unfinished"]
     best = score_sentences(query, 0, 1.0, 1.0, keyword)[0]
-    assert not best.holds_rare and best.coverage >= sentences.STRONG_COVERAGE
+    assert not best.holds_rare and best.coverage >= tuning.STRONG_COVERAGE
     assert not extract(query, passages(keyword, query, [1.0]), keyword).abstained
     query = ask(keyword, "How many cars are in the council's vehicle fleet?")
     assert extract(query, passages(keyword, query, [1.0]), keyword).answer.startswith(
@@ -138,7 +106,7 @@ def test_answer_kind_credit_prefers_a_number_when_asked_how_many(monkeypatch):
     query = ask(keyword, "How many social workers left the service?")
     assert query.answer_kind == "number" and "mani" not in query.terms
     assert ranked(keyword, query)[0] == "Twelve social workers left the service."
-    monkeypatch.setattr(sentences, "ANSWER_KIND_CREDIT", 0.0)
+    monkeypatch.setattr(tuning, "ANSWER_KIND_CREDIT", 0.0)
     assert ranked(keyword, query)[0] == "Social workers left the service that year."
 
 
@@ -152,13 +120,13 @@ def test_a_person_is_a_capitalised_pair_whose_first_word_is_rare(monkeypatch):
     assert query.answer_kind == "person"
     assert ranked(keyword, query)[0] == "Signed: Gail Quinton"
     # Any capitalised pair as a name: 'Local Government' is one, and the sentence with more of the question wins.
-    monkeypatch.setattr(sentences, "NAME_WORD_SHARE", 1.0)
+    monkeypatch.setattr(tuning, "NAME_WORD_SHARE", 1.0)
     assert ranked(keyword, query)[0] == "The review was signed off by the Local Government Association."
     # A small collection: a forename in a few passages is still rare.
-    monkeypatch.setattr(sentences, "NAME_WORD_SHARE", 0.0)
-    monkeypatch.setattr(sentences, "NAME_MIN_PASSAGES", 1)
+    monkeypatch.setattr(tuning, "NAME_WORD_SHARE", 0.0)
+    monkeypatch.setattr(tuning, "NAME_MIN_PASSAGES", 1)
     assert ranked(keyword, query)[0] == "Signed: Gail Quinton"
-    monkeypatch.setattr(sentences, "NAME_MIN_PASSAGES", 0)
+    monkeypatch.setattr(tuning, "NAME_MIN_PASSAGES", 0)
     assert ranked(keyword, query)[0] == "The review was signed off by the Local Government Association."
 
 
@@ -166,7 +134,7 @@ def test_short_penalty_passes_over_fragments_but_not_a_grade_asked_for(monkeypat
     keyword = index_of(chunk(0, "Duty weeks.\nStaff said duty weeks help."), *FILLER)
     query = ask(keyword, "What about duty weeks?")
     assert ranked(keyword, query)[0] == "Staff said duty weeks help."
-    monkeypatch.setattr(sentences, "SHORT_PENALTY", 0.0)
+    monkeypatch.setattr(tuning, "SHORT_PENALTY", 0.0)
     assert ranked(keyword, query)[0] == "Duty weeks."
     # A judgement's row is short, and is the answer.
     keyword = index_of(chunk(0, "Leaders are ambitious for children in care here.\nCare leavers Outstanding"), *FILLER)
@@ -179,7 +147,7 @@ def test_focus_weight_makes_a_who_question_turn_on_its_verb(monkeypatch):
                        *FILLER)
     query = ask(keyword, "Who chaired the panel meeting?")
     assert ranked(keyword, query)[0] == "Chaired by the director of services."
-    monkeypatch.setattr(query_module, "FOCUS_WEIGHT", 1.0)
+    monkeypatch.setattr(tuning, "FOCUS_WEIGHT", 1.0)
     query = ask(keyword, "Who chaired the panel meeting?")
     assert ranked(keyword, query)[0] == "The panel meeting is held every month."
 
@@ -212,7 +180,7 @@ def test_the_same_words_in_two_documents_are_cited_in_both():
     result = extract(query, passages(keyword, query, [1.0, 0.9]), keyword)
     assert [(c.n, c.source, c.quote) for c in result.citations] == [(1, "summary.pdf", same), (2, "letter.pdf", same)]
     assert result.answer == f"\u201c{same}\u201d [1][2]"
-    assert result.sentences == [{"text": same, "citations": [1, 2], "supported": [1, 2], "problems": []}]
+    assert result.sentences == [AnsweredSentence(text=same, citations=[1, 2], supported=[1, 2], problems=[])]
 
 
 def test_next_quote_share_keeps_only_sentences_close_to_the_best(monkeypatch):
@@ -221,7 +189,7 @@ def test_next_quote_share_keeps_only_sentences_close_to_the_best(monkeypatch):
     query = ask(keyword, "What do staff say about duty weeks?")
     quotes = {c.quote for c in extract(query, passages(keyword, query, [1.0]), keyword).citations}
     assert quotes == {"Duty weeks are tiring for staff.", "Staff find duty weeks long."}
-    monkeypatch.setattr(answer, "NEXT_QUOTE_SHARE", 1.0)
+    monkeypatch.setattr(tuning, "NEXT_QUOTE_SHARE", 1.0)
     assert len(extract(query, passages(keyword, query, [1.0]), keyword).citations) == 1
 
 
@@ -230,10 +198,10 @@ def test_channel_weights_keyword_first_vectors_as_tie_breakers():
     # channel's. Each gets its channel's weight, and the last candidate of a vector channel gets nothing.
     zeros = np.zeros(3)
     fused = fuse(np.array([3.0, 0.0, 0.0]), zeros, np.array([0.2, 0.7, 0.2]), np.array([0.3, 0.3, 0.8]), None)
-    assert fused[0] == pytest.approx(retrieve.KEYWORD_WEIGHT)
-    assert fused[1] == pytest.approx(retrieve.DENSE_WEIGHT)
-    assert fused[2] == pytest.approx(retrieve.SENTENCE_DENSE_WEIGHT)
-    assert retrieve.KEYWORD_WEIGHT > retrieve.SENTENCE_DENSE_WEIGHT >= retrieve.DENSE_WEIGHT
+    assert fused[0] == pytest.approx(tuning.KEYWORD_WEIGHT)
+    assert fused[1] == pytest.approx(tuning.DENSE_WEIGHT)
+    assert fused[2] == pytest.approx(tuning.SENTENCE_DENSE_WEIGHT)
+    assert tuning.KEYWORD_WEIGHT > tuning.SENTENCE_DENSE_WEIGHT >= tuning.DENSE_WEIGHT
     fused = fuse(np.array([3.0, 2.9, 0.0]), np.array([0.0, 3.0, 0.0]), zeros, zeros, None)
     assert fused[1] > fused[0]  # the best single sentence (SENTENCE_WEIGHT) breaks a near tie
 
@@ -245,13 +213,13 @@ def test_rerank_depth_reorders_only_the_first_passages(monkeypatch):
     query = ask(keyword, "What do staff say about duty weeks at the hub?")
     order = [(0, 1.0), (1, 0.9), (2, 0.8), (3, 0.7)]
     assert retriever._reranked(query, order, lambda c: 1.0)[0].chunk.text == texts[3]
-    monkeypatch.setattr(retrieve, "RERANK_DEPTH", 3)
+    monkeypatch.setattr(tuning, "RERANK_DEPTH", 3)
     assert retriever._reranked(query, order, lambda c: 1.0)[-1].chunk.text == texts[3]
 
 
 def test_the_first_passages_best_sentences_are_embedded_again_alone(monkeypatch, tmp_path):
-    from ingest.embeddings import MiniLMEmbedder
-    from ingest.store import Store, connect
+    from index.embeddings import MiniLMEmbedder
+    from index.store import Store, connect
 
     embedder = MiniLMEmbedder()
     lines = ["Duty weeks are tiring for staff.", "Staff share duty weeks fairly.", "Staff say the hub is busy.",
@@ -271,12 +239,12 @@ def test_the_first_passages_best_sentences_are_embedded_again_alone(monkeypatch,
 
     alone = dict(zip(lines, np.array(embedder.embed(lines)) @ query.vector))
     for count in (1, 3):
-        monkeypatch.setattr(retrieve, "REFINED_SENTENCES", count)
+        monkeypatch.setattr(tuning, "REFINED_SENTENCES", count)
         found = similarities()
         assert [found[line] for line in first[:count]] == pytest.approx([alone[line] for line in first[:count]],
                                                                         abs=1e-4)
         assert all(found[line] == 0.0 for line in first[count:])
-    monkeypatch.setattr(retrieve, "REFINE_DEPTH", 0)
+    monkeypatch.setattr(tuning, "REFINE_DEPTH", 0)
     assert set(similarities().values()) == {0.0}
 
 
@@ -292,43 +260,43 @@ def test_steering_weights(monkeypatch):
         weight = retriever.steering(ask(keyword, question))
         return weight(chunks[0]) / weight(chunks[1])
 
-    assert ratio("What about care leavers in 2019?") == pytest.approx(retrieve.YEAR_BOOST)
+    assert ratio("What about care leavers in 2019?") == pytest.approx(tuning.YEAR_BOOST)
     assert ratio("What did the March 2019 report say about care leavers?") == pytest.approx(
-        retrieve.YEAR_BOOST * retrieve.MONTH_BOOST)
+        tuning.YEAR_BOOST * tuning.MONTH_BOOST)
     # The inspection is of the kind asked for; the peer review is weighed down.
-    assert ratio("What did the inspection say about care leavers?") == pytest.approx(1 / retrieve.KIND_PENALTY)
+    assert ratio("What did the inspection say about care leavers?") == pytest.approx(1 / tuning.KIND_PENALTY)
     assert ratio("What did Trafford's latest report say about care leavers?") == pytest.approx(
-        1 / retrieve.OLDER_REPORT_PENALTY)
+        1 / tuning.OLDER_REPORT_PENALTY)
     assert retriever.weight(0, lambda c: 1.0) == 1.0
     monkeypatch.setattr(keyword, "boilerplate", np.array([True, False]))
-    assert retriever.weight(0, lambda c: 1.0) == pytest.approx(retrieve.BOILERPLATE_PENALTY)
+    assert retriever.weight(0, lambda c: 1.0) == pytest.approx(tuning.BOILERPLATE_PENALTY)
 
 
 def test_a_year_or_a_kind_of_document_with_no_report_of_the_council_is_said_so():
     keyword = index_of(chunk(0, "Care leavers are well supported.", "2019.pdf", years=(2019,), council="Trafford",
                              doc_type="inspection report", topics=("inspection",)))
-    retriever = Retriever(None, keyword)
-    query = analyse("What did the 2009 inspection of Trafford say about care leavers?", retriever)
+    catalog = Catalog(keyword)
+    query = analyse("What did the 2009 inspection of Trafford say about care leavers?", catalog)
     assert query.years_without_documents == [2009]
     result = extract(query, passages(keyword, query, [1.0]), keyword)
     assert result.abstained and "None of those about Trafford is from 2009." in result.answer
     # A year that is an event's, not the report's, is no reason to abstain.
-    assert not analyse("How have Trafford's care leavers done since 2009?", retriever).years_without_documents
-    assert not analyse("What happened to Trafford's care leavers in 2008-09?", retriever).years_without_documents
-    query = analyse("What did the peer review say about Trafford's care leavers?", retriever)
+    assert not analyse("How have Trafford's care leavers done since 2009?", catalog).years_without_documents
+    assert not analyse("What happened to Trafford's care leavers in 2008-09?", catalog).years_without_documents
+    query = analyse("What did the peer review say about Trafford's care leavers?", catalog)
     assert query.kinds_without_documents == ["peer review"]
     assert "None of those about Trafford is a peer review." in extract(query, passages(keyword, query, [1.0]),
                                                                        keyword).answer
-    assert not analyse("What did the inspection say about Trafford's care leavers?", retriever).kinds_without_documents
+    assert not analyse("What did the inspection say about Trafford's care leavers?", catalog).kinds_without_documents
     # 'review' naming a thing, not the document: the question is still answered from the inspection.
-    assert not analyse("What review format did Trafford's fostering service adopt?", retriever).kinds_without_documents
+    assert not analyse("What review format did Trafford's fostering service adopt?", catalog).kinds_without_documents
     assert not analyse("Are Trafford's child protection review conferences on time?",
-                       retriever).kinds_without_documents
+                       catalog).kinds_without_documents
     # A judgement is an inspection's: its year names the inspection.
-    assert analyse("What was Trafford's overall judgement in 2009?", retriever).years_without_documents == [2009]
+    assert analyse("What was Trafford's overall judgement in 2009?", catalog).years_without_documents == [2009]
     # A council outside England, with no report here, though its name is in one ('Duke of Edinburgh').
     keyword = index_of(chunk(0, "Care leavers join the Duke of Edinburgh's Award.", "2019.pdf", council="Trafford"))
-    query = analyse("What did the inspection of Edinburgh say about care leavers?", Retriever(None, keyword))
+    query = analyse("What did the inspection of Edinburgh say about care leavers?", Catalog(keyword))
     assert query.councils_without_documents == ["City of Edinburgh"]
     result = extract(query, passages(keyword, query, [1.0]), keyword)
     assert result.abstained and "None of them is about City of Edinburgh." in result.answer

@@ -12,15 +12,16 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from bot.access import AccessPolicy, load_policy
-from bot.answer import Answer, Citation
-from bot.feedback import FeedbackStore
-from bot.render import FAILED
-from bot.reply import reply_to
-from bot.seen_events import SeenEvents
-from bot.service import ReviewBot
-from bot.slack_app import EVENTS_PATH, GREETING, HEALTH_PATH, create_app, http_server
-from bot.slack_blocks import BLOCK_LIMIT, SECTION_LIMIT, answer_blocks
+from bot.chat.feedback import FeedbackStore
+from bot.chat.reply import FAILED, reply_to
+from bot.chat.seen_events import SeenEvents
+from bot.chat.service import ChatService
+from bot.chat.slack.app import EVENTS_PATH, HEALTH_PATH, SlackDeps, create_app, http_server
+from bot.chat.slack.blocks import BLOCK_LIMIT, SECTION_LIMIT, answer_blocks
+from bot.chat.slack.handlers import GREETING
+from bot.core.access import AccessPolicy, load_policy
+from bot.core.service import ReviewBot
+from bot.core.types import Answer, Citation
 
 from .chat_fixtures import bot_with_a_slow_model, bot_without_its_store, index_with_restricted
 from .conftest import EXAMPLES, ROOT, free_port, run_cli
@@ -45,8 +46,8 @@ def slack_setup(tmp_path_factory):
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
     policy = AccessPolicy(channels={"CPRIVATE": frozenset({"default", "restricted"})})
     fake = FakeSlack()
-    app = create_app(bot, feedback, policy, "xoxb-test", SECRET, fake.url, docs_url=DOCS_URL,
-                     seen=SeenEvents(settings.data_dir / "events.sqlite3"))
+    deps = SlackDeps(ChatService(bot, feedback, policy, DOCS_URL), seen=SeenEvents(settings.data_dir / "events.sqlite3"))
+    app = create_app(deps, "xoxb-test", SECRET, fake.url)
     base, server = serve(app, bot)
     yield {"fake": fake, "url": base + EVENTS_PATH, "feedback": feedback, "settings": settings, "bot": bot,
            "health": base + HEALTH_PATH}
@@ -248,7 +249,7 @@ def test_restricted_documents_only_where_allowed(slack_setup):
                          and "```" not in p["text"])
     assert "serious-case-review" not in more["text"]
     stored = slack_setup["feedback"].answer(answer_id)
-    assert all("serious-case-review" not in r["source"] for r in stored.retrieved)
+    assert all("serious-case-review" not in r.source for r in stored.retrieved)
 
     mention(slack_setup, "CPRIVATE", "601.000001", question, user="U6")
     private = fake.wait_for("chat.update", lambda p: p.get("channel") == "CPRIVATE")
@@ -307,8 +308,11 @@ def test_a_failed_update_never_leaves_the_placeholder(slack_setup):
 
 
 def test_rate_limited_calls_are_retried(slack_setup):
+    """A call answered 429 is tried again after Slack's Retry-After, up to SLACK_RATE_LIMIT_RETRIES times."""
+    from index import tuning
+
     fake = slack_setup["fake"]
-    fake.limited["chat.update"] = 1
+    fake.limited["chat.update"] = tuning.SLACK_RATE_LIMIT_RETRIES
     mention(slack_setup, "C17", "1700.000001", "Who was the lead peer?", user="U17")
     fake.wait_for("chat.update", lambda p: p.get("channel") == "C17" and "Dana" in blocks_text(p))
     assert any(name == "chat.update (limited)" for name, _ in fake.calls)
@@ -351,7 +355,8 @@ def test_long_answers_stay_within_slack_limits():
 def test_backend_failure_gets_a_polite_reply_and_the_bot_keeps_running(tmp_path):
     bot = bot_without_its_store(tmp_path)
     fake = FakeSlack()
-    app = create_app(bot, FeedbackStore(tmp_path / "feedback.sqlite3"), AccessPolicy(), "xoxb-test", SECRET, fake.url)
+    app = create_app(SlackDeps(ChatService(bot, FeedbackStore(tmp_path / "feedback.sqlite3"), AccessPolicy())),
+                     "xoxb-test", SECRET, fake.url)
     base, server = serve(app, bot)
     setup = {"url": base + EVENTS_PATH}
     try:
@@ -396,8 +401,8 @@ def streaming_setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("slack-llm")
     bot, model = bot_with_a_slow_model(root)
     fake = FakeSlack()
-    app = create_app(bot, FeedbackStore(root / "data" / "feedback.sqlite3"), AccessPolicy(), "xoxb-test", SECRET,
-                     fake.url)
+    app = create_app(SlackDeps(ChatService(bot, FeedbackStore(root / "data" / "feedback.sqlite3"), AccessPolicy())),
+                     "xoxb-test", SECRET, fake.url)
     base, server = serve(app, bot)
     yield {"fake": fake, "url": base + EVENTS_PATH, "model": model}
     server.close()
@@ -474,11 +479,12 @@ def test_manifest_subscribes_to_what_the_app_handles():
 
 
 def test_streamed_words_are_gathered_between_sends():
-    """STREAM_EVERY_SECONDS and STREAM_CHARACTERS: the first words go at once, then pieces are gathered, so a
-    model writing a word at a time costs a Web API call per half second, not per word."""
+    """SLACK_STREAM_SECONDS and SLACK_STREAM_CHARACTERS: the first words go at once, then pieces are gathered,
+    so a model writing a word at a time costs a Web API call per half second, not per word."""
     from slack_sdk import WebClient
 
-    from bot.slack_app import STREAM_CHARACTERS, ThreadReply
+    from bot.chat.slack.thread_reply import ThreadReply
+    from index import tuning
 
     fake = FakeSlack()
     try:
@@ -488,7 +494,7 @@ def test_streamed_words_are_gathered_between_sends():
         for _ in range(10):
             reply.on_text("more ")
         assert len(fake.called("chat.startStream")) == 1 and not fake.called("chat.appendStream")
-        reply.on_text("x" * STREAM_CHARACTERS)
+        reply.on_text("x" * tuning.SLACK_STREAM_CHARACTERS)
         appended = fake.called("chat.appendStream")
         assert len(appended) == 1 and streamed_text(appended[0]).startswith("more more")
     finally:

@@ -1,0 +1,227 @@
+"""A question, analysed once: what it is about, which documents it points at, and what kind of answer it
+wants. Retrieval, the choice of answer sentences and the model's prompt all read the same Query."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index import tuning
+from index.text import acronyms_in, expand_query, full_forms_in, tokenize
+from index.vocabulary import GRADE_NAMES, MONTHS, YEAR
+
+from .catalog import Catalog
+from .routing import FactQuestion, route_of
+from .types import AnswerKind, Route
+
+# A year that names the document ('the 2009 inspection', 'in 2019'), not a span ('since 2015', 'by 2020',
+# '2015-16').
+_DOCUMENT_YEAR = re.compile(r"(?<!\bsince )(?<!\bafter )(?<!\bbefore )(?<!\buntil )(?<!\bfrom )(?<!\bby )"
+                            r"(?<!\bbetween )(?<!\band )(?<!\bto )(?<![\d/\u2013-])((?:19|20)\d\d)(?![\d/\u2013-])", re.I)
+MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+((?:19|20)\d\d)\b", re.I)
+LATEST = re.compile(r"\b(latest|newest|most recent|current|last)\b(?!\s+(?:year|month|week|time|few|two|three|"
+                    r"four|five|decade|summer|spring|autumn|winter)s?\b)", re.I)
+# Words in a question that name a kind of document, and what they steer to (a topic or a document type).
+KIND_WORDS = [
+    (r"\b(ofsted|inspection|inspected|inspectors?)\b", "inspection"),
+    # In these documents an inspection is Ofsted's; a review is the peer review.
+    (r"\breview\b|\breviewers?\b|\bpeers?\b|\blga\b", "peer review"),
+    (r"\bscrutiny\b", "scrutiny"),
+    (r"\bletter\b", "letter"),
+    (r"\bbriefing\b", "briefing note"),
+    (r"\b(improvement|action) plan\b", "improvement plan"),
+    (r"\bfocused visits?\b", "focused visit"),
+    (r"\bmonitoring visits?\b", "monitoring visit"),
+    (r"\bjoint targeted area inspections?\b|\bjtais?\b", "joint targeted area inspection"),
+]
+# What follows a kind of document's name when it names the question's document ('the review found', 'the
+# inspection of Luton', 'the review?'), not a thing of that kind ('the review format', 'review meetings').
+_NAMING_A_DOCUMENT = re.compile(
+    r"\s*(?:$|[?.,;:!)]|(?:said|says?|found|finds?|recommend\w*|describ\w*|noted?|notes|identif\w*|conclu\w*|"
+    r"reported|shows?|showed|highlight\w*|prais\w*|critici\w*|mention\w*|judged|rated|graded|of|in|on|into|for|"
+    r"by|from|about|at|to|team|published|did|does|do|was|were|is|are|has|had|have|and|or|letter|report|"
+    r"feedback|findings?|summary|took|take)\b)", re.I)
+# Words that name the document a question is about ('what did the peer review say…'), not what it asks.
+_DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
+                             r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
+_JUDGEMENT_WORDS = ["judged", "judgements?", "graded", "grades?", "rated", "ratings?"]
+_HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b|"
+                       r"\bnumber of\b", re.I)
+# What kind of answer a question wants, from how it is asked; the first that matches.
+ANSWER_KINDS = [
+    ("number", _HOW_MANY),
+    ("judgement", re.compile(rf"\b({'|'.join(_JUDGEMENT_WORDS)}|overall effectiveness)\b", re.I)),
+    ("person", re.compile(r"^\s*(who|whom)\b|\bwho (led|was|were|signed|chaired)\b|\b(name|names) of\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\bwhat date\b|\bwhich (month|year)\b", re.I)),
+    ("list", re.compile(r"\b(what|which) (were|are) the\b.*\b(priorities|areas|recommendations|strengths|"
+                        r"actions|steps|things)\b|\blist\b|\bwhat (must|should|needs? to) .*improve\b", re.I)),
+]
+_ANSWER_KIND_WORDS = {"number": "a number", "judgement": "a judgement or grade", "person": "a person's name",
+                      "date": "a date", "list": "a list"}
+
+
+@dataclass
+class Query:
+    question: str
+    # What is searched: the question without the words that pick documents (a council's name, 'latest'),
+    # with each acronym's other form added.
+    search_text: str
+    # Content words (stemmed), in the question's order (two neighbours are a phrase), and how much each
+    # counts: its rarity, doubled for the word a who-question turns on ('lead' in 'who was the lead inspector').
+    terms: dict[str, float]
+    # Words in so few passages that an answer without them is about something else ('air' in 'air quality'),
+    # or in none at all.
+    rare_terms: list[str]
+    unknown_words: list[str]  # as written: the question's words that no passage holds ('fleet')
+    # For each word that is an acronym or part of a full form, the words of its other form.
+    synonyms: dict[str, list[set[str]]]
+    councils: set[str]  # named, with documents indexed
+    councils_without_documents: list[str]
+    years: set[int]
+    months: set[str]  # "2019-03"
+    kinds: set[str]
+    latest: bool
+    # Years the question names its documents by for which no document of the councils it names exists.
+    years_without_documents: list[int]
+    # The kinds of document it names when the councils it names have none of them ('the peer review').
+    kinds_without_documents: list[str]
+    names: list[str]  # capitalised names inside the question ('France', 'Birmingham')
+    answer_kind: AnswerKind
+    route: Route = "passages"
+    facts: FactQuestion | None = None  # what it asks of the facts of every report, on the facts route
+    topic: str | None = None  # what a timeline is about, without the words that ask for one
+    vector: np.ndarray | None = field(default=None, repr=False)  # of search_text, once embedded
+
+    def describe(self) -> str:
+        """What the question points at and asks for, in words, for the model's prompt."""
+        parts = []
+        if self.answer_kind != "text":
+            parts.append(f"It asks for {_ANSWER_KIND_WORDS[self.answer_kind]}.")
+        if self.councils:
+            parts.append(f"It is about {', '.join(sorted(self.councils))}.")
+        when = sorted(self.months) or sorted(self.years)
+        if when:
+            parts.append(f"It names {', '.join(map(str, when))}.")
+        if self.latest:
+            parts.append("It wants the most recent report.")
+        return " ".join(parts)
+
+
+def analyse(question: str, catalog: Catalog, council: str | None = None) -> Query:
+    """`council`: a council chosen outside the question (a filter) rather than named in it."""
+    named = catalog.councils_in(question)
+    # The question's councils with documents, unless a filter chose one.
+    councils = {catalog.canonical(council)} if council else {name for name in named if name in catalog.councils}
+    search_text = expand_query(catalog.council_names.without(LATEST.sub(" ", question), councils),
+                               catalog.acronyms)
+    steering = _steering_words(question, councils)
+    answer_kind = next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), "text")
+    kinds = {kind for pattern, kind in KIND_WORDS if re.search(pattern, question.lower())}
+    # 'How long', 'how many': the number is the answer; 'long' and 'many' needn't be in it.
+    number_words = set()
+    if answer_kind == "number":
+        number_words = {t for m in _HOW_MANY.finditer(question) for t in tokenize(m.group(0))}
+    terms: dict[str, float] = {}
+    for token in tokenize(question):
+        if token not in steering and token not in number_words and token not in terms:
+            terms[token] = catalog.idf(token)
+    focus = _focus(question, terms)
+    if focus:
+        terms[focus] *= tuning.FOCUS_WEIGHT
+    synonyms = _synonyms(question, catalog.acronyms)
+    if answer_kind == "judgement":
+        # 'How was X judged': a grade answers it, without the word 'judged' ('Care leavers Outstanding').
+        for token in set(tokenize(" ".join(_JUDGEMENT_WORDS))) & set(terms):
+            synonyms.setdefault(token, []).extend(set(tokenize(grade)) for grade in GRADE_NAMES)
+    route, facts, topic = route_of(question, councils)
+    return Query(
+        question=question, search_text=search_text, terms=terms, synonyms=synonyms,
+        rare_terms=[t for t in terms if catalog.document_frequency(t) <= _rare_limit(catalog.passages)],
+        unknown_words=[w for w in dict.fromkeys(re.findall(r"[A-Za-z][\w'’-]*", question))
+                       if (tokens := tokenize(w)) and all(t in terms and not catalog.known(t) for t in tokens)],
+        councils=councils, councils_without_documents=[c for c in named if c not in catalog.councils],
+        years={int(y) for y in YEAR.findall(question)},
+        months={f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(question)},
+        kinds=kinds,
+        latest=bool(LATEST.search(question)), names=_names(question, named),
+        years_without_documents=_years_without_documents(question, councils, catalog.council_years,
+                                                         answer_kind == "judgement"),
+        kinds_without_documents=_kinds_without_documents(question, councils, catalog.council_kinds),
+        answer_kind=answer_kind, route=route, facts=facts, topic=topic,
+    )
+
+
+def _rare_limit(passages: int) -> float:
+    return max(1.0, tuning.RARE_SHARE * passages) if tuning.RARE_SHARE > 0 else 0.0
+
+
+def _years_without_documents(question: str, councils: set[str], council_years: dict[str | None, set[int]],
+                             asks_judgement: bool) -> list[int]:
+    """The years a question names its council's documents by, when none of that council's documents is of
+    any of them: 'the 2009 inspection of Luton' where Luton's reports are of 2016 and after."""
+    years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(question)})
+    # Only a question that names a document by its year ('the 2009 inspection'), not an event's year; a
+    # judgement is an inspection's, so its year is the inspection's ('Luton's overall judgement in 2009').
+    if not councils or not years or not (_DOCUMENT_WORDS.search(question) or asks_judgement):
+        return []
+    held = set().union(*(council_years.get(c, set()) for c in councils))
+    return [] if held & set(years) else years
+
+
+def _kinds_without_documents(question: str, councils: set[str],
+                             council_kinds: dict[str | None, set[str]]) -> list[str]:
+    """The kinds of document a question names its document by ('what did the peer review of Luton find'),
+    when none of its councils has a document of any of them."""
+    named = {kind for pattern, kind in KIND_WORDS for match in re.finditer(pattern, question, re.I)
+             if _NAMING_A_DOCUMENT.match(question, match.end())}
+    if not councils or not named or any(named & council_kinds.get(c, set()) for c in councils):
+        return []
+    return sorted(named)
+
+
+def _steering_words(question: str, councils: set[str]) -> set[str]:
+    """Words that pick documents (council, date) rather than say what is asked: the answer need not repeat
+    them. Kinds of document ('review', 'peer') stay: 'lead peer' is asked about, not steered by."""
+    words = set(tokenize(" ".join(councils))) | set(tokenize(" ".join(MONTHS)))
+    words |= set(YEAR.findall(question))
+    # 'the latest inspection': recency picks the report, the answer needn't say "latest".
+    for match in [*_DOCUMENT_WORDS.finditer(question), *LATEST.finditer(question)]:
+        words |= set(tokenize(match.group(0)))
+    return words
+
+
+def _focus(question: str, terms: dict[str, float]) -> str | None:
+    """The word a who-question turns on: 'signed' in 'Who signed the letter…', 'lead' in 'Who was the lead peer…'."""
+    match = re.match(r"\s*who\b(.*)", question, re.I)
+    if not match:
+        return None
+    return next((token for token in tokenize(match.group(1)) if token in terms), None)
+
+
+def _names(question: str, councils: list[str]) -> list[str]:
+    """Capitalised words inside the question ('Birmingham', 'France'), less months, the first word and the
+    words of council names (a council is steered to, not searched for)."""
+    council_words = {w.lower() for name in councils for w in re.findall(r"[A-Za-z]+", name)}
+    names = []
+    for match in re.finditer(r"\b([A-Z][a-zA-Z]{2,})\b", question):
+        word = match.group(1).lower()
+        if match.start() == 0 or word in MONTHS or word in council_words:
+            continue
+        names.append(match.group(1))
+    return names
+
+
+def _synonyms(question: str, glossary: dict[str, str]) -> dict[str, list[set[str]]]:
+    """For each question word that is an acronym or part of a full form, the words of the other form."""
+    synonyms: dict[str, list[set[str]]] = {}
+    used = acronyms_in(question, glossary)
+    spelled = [a for a in full_forms_in(question, glossary) if a not in used]
+    for acronym, is_used in [*((a, True) for a in used), *((a, False) for a in spelled)]:
+        acronym_tokens = set(tokenize(acronym))
+        full_tokens = set(tokenize(glossary[acronym]))
+        if not acronym_tokens or not full_tokens:
+            continue
+        for t in acronym_tokens if is_used else full_tokens:
+            synonyms.setdefault(t, []).append(full_tokens if is_used else acronym_tokens)
+    return synonyms

@@ -1,0 +1,124 @@
+"""Which answerer a question goes to, decided once when it is read: the facts of every report (a list, a
+count, a comparison, a change over time, what must improve), a timeline (one finding per document in date
+order), or the passages."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.councils import default_names
+from index.records import JUDGEMENTS
+from index.vocabulary import YEAR, grade_of
+
+from .types import Route
+
+# Which fact a question asks about, by its words; the first that matches wins (most specific first).
+FACT_WORDS = [
+    ("children_in_care_and_care_leavers", r"children\s+in\s+care\s+and\s+care\s+leavers"),
+    ("help_and_protection", r"help\s+and\s+protection|child(?:ren)?\s+protection"),
+    ("care_leavers", r"care\s+leavers?|leaving\s+care"),
+    ("children_in_care", r"children\s+in\s+care|looked[-\s]after"),
+    ("impact_of_leaders", r"impact\s+of\s+leaders|leadership|\bleaders\b"),
+    # 'Norfolk's judgements over time': every judgement of each report, a row per report.
+    ("judgements", r"\bjudgements\b|\bgrades\b|\bratings\b"),
+    ("overall_effectiveness", r"overall|judged|judgement|graded|grade|rated|rating"),
+    ("lead_inspector", r"lead\s+inspectors?|who\s+(?:led|inspected)|inspectors?\b"),
+    # What must improve, not what has improved.
+    ("improvement", r"\b(?:must|should|needs?\s+to|has\s+to|have\s+to)\s+(?:\w+\s+){0,3}?improve\b|\bto\s+improve\b|"
+                    r"\bareas?\s+for\s+improvement|\brecommendations?\b"),
+]
+_COUNTED = r"(?:councils?|local\s+authorit(?:y|ies)|authorities|areas|reports|inspections)"
+_ACROSS = re.compile(rf"\bwhich\s+(?:councils?|local\s+authorit(?:y|ies)|authorities|areas?)\b|"
+                     rf"\bhow\s+many\s+{_COUNTED}\b|\bnumber\s+of\s+{_COUNTED}\b|"
+                     r"\blist\s+(?:the\s+|all\s+)?(?:councils|local\s+authorities|authorities|inspections|reports|"
+                     r"judgements|grades|lead\s+inspectors)\b|"
+                     r"\ball\s+(?:the\s+)?(?:councils|local\s+authorities|reports|inspections)\b", re.I)
+_OVER_TIME = re.compile(r"\bchanged?\b|\bchanges\b|\bover\s+time\b|\bhistory\b|\btrend|\bover\s+the\s+years\b|"
+                        r"\beach\s+(?:inspection|report)\b|\bevery\s+(?:inspection|report)\b|"
+                        r"\bprevious\s+(?:inspections|judgements)\b", re.I)
+_COMPARE = re.compile(r"\bcompar|\bversus\b|\bvs\.?\s", re.I)
+_SAID_BEFORE = re.compile(r"\b(?:said|raised|found)\s+before\b|\bbefore\b|\bpreviously\b|\bagain\b|\brepeat", re.I)
+_SINCE = re.compile(r"\b(?:since|from|after)\s+((?:19|20)\d\d)\b", re.I)
+_ABOUT_GRADES = re.compile(r"\bjudge|\bjudgement|\bgrade|\brated\b|\brating|\boutstanding\b|\bgood\b|\boverall\b|"
+                           r"\brequires?\s+improvement\b|\binadequate\b|\binspect", re.I)
+_GRADE = re.compile(r"\b(outstanding|good|requires?\s+improvement|inadequate)\b", re.I)
+
+
+@dataclass(frozen=True)
+class FactQuestion:
+    fact: str
+    councils: frozenset[str]  # empty: every council
+    region: str | None
+    since: int | None
+    years: frozenset[int]
+    grade: str | None  # only reports with this grade
+    over_time: bool  # every report, in date order; else each council's latest
+    said_before: bool
+
+
+@lru_cache(maxsize=1)
+def regions() -> dict[str, set[str]]:
+    """Each region of councils.tsv (the Office for National Statistics' lookups) and its councils."""
+    return default_names().by_region()
+
+
+def fact_question(question: str, councils: set[str]) -> FactQuestion | None:
+    """The question (naming `councils`) as a question about facts, when it asks across reports; None when
+    retrieval should answer."""
+    fact = next((name for name, pattern in FACT_WORDS if re.search(pattern, question, re.I)), None)
+    if fact is None:
+        return None
+    region = next((name for name in sorted(regions(), key=len, reverse=True)
+                   if re.search(rf"\b{re.escape(name)}\b", question, re.I)), None)
+    since = _SINCE.search(question)
+    about_grades = _ABOUT_GRADES.search(question)
+    across, compare = _ACROSS.search(question), _COMPARE.search(question)
+    # 'Since 2015' or a region turn a question to the facts only when it is about judgements: 'what has
+    # Trafford done for care leavers since 2019' is a question for the passages.
+    over_time = _OVER_TIME.search(question) or (since and about_grades)
+    improve_for = fact == "improvement" and councils and re.search(r"\bwhat\b|\blist\b", question, re.I)
+    if not (across or over_time or compare or improve_for or (region and about_grades)):
+        return None
+    if (fact in JUDGEMENTS or fact == "judgements") and not about_grades:
+        return None  # 'which councils support care leavers in custody' asks about practice, not a grade
+    grade = _GRADE.search(question)
+    return FactQuestion(
+        fact=fact, councils=frozenset(councils), region=region,
+        since=int(since.group(1)) if since else None,
+        years=frozenset(int(y) for y in YEAR.findall(question)) if not since else frozenset(),
+        grade=grade_of(grade.group(1)) if grade and (fact in JUDGEMENTS or fact == "judgements") else None,
+        over_time=bool(over_time), said_before=bool(_SAID_BEFORE.search(question)))
+
+
+TIMELINE = re.compile(r"\bover\s+time\b|\bbeen\s+described\b|\bhow\s+(?:has|have)\b.{0,80}\bchanged\b|\btimeline\b|"
+                      r"\bover\s+the\s+years\b|\bacross\s+(?:the\s+)?(?:years|reports|documents)\b|"
+                      r"\bfrom\s+(?:the\s+)?(?:19|20)\d\d\b.{0,80}\bto\s+(?:the\s+)?(?:19|20)\d\d\b", re.I)
+
+
+# The words that ask for a timeline, not what it is about: 'how has', 'been described', 'over time'.
+_FRAMING = re.compile(r"\bfrom\s+(?:the\s+)?(?:19|20)\d\d\b.{0,60}?\bto\s+(?:the\s+)?(?:19|20)\d\d\b(?:\s+(?:peer\s+)?"
+                      r"(?:inspection|report|review|plan|briefing))?|\bhow\s+(?:has|have|did)\b|\bbeen\s+(?:described|reported|judged|seen)\b|\bchanged\b|"
+                      r"\bover\s+(?:time|the\s+years)\b|\btimeline\s+of\b|\bacross\s+(?:the\s+)?(?:years|reports|"
+                      r"documents)\b", re.I)
+
+
+def asks_for_timeline(question: str) -> bool:
+    return bool(TIMELINE.search(question))
+
+
+def topic_of(question: str) -> str:
+    """What a timeline is about: 'How have caseloads in Worcestershire been described over time?' →
+    'caseloads in Worcestershire'. The framing words would otherwise count against every finding."""
+    topic = re.sub(r"\s+", " ", _FRAMING.sub(" ", question)).strip(" ?.")
+    return topic or question
+
+
+def route_of(question: str, councils: set[str]) -> tuple[Route, FactQuestion | None, str | None]:
+    """The answerer for `question` (naming `councils`), what it asks of the facts, and a timeline's topic."""
+    asked = fact_question(question, councils)
+    if asked is not None:
+        return "facts", asked, None
+    if asks_for_timeline(question):
+        return "timeline", None, topic_of(question)
+    return "passages", None, None

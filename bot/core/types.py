@@ -1,0 +1,168 @@
+"""The answering core's types: what a question is limited to (Filters), what it gives back (an Answer, with its
+Citations, the Passages retrieved, each answered sentence and the checks on a model's words), and what a chat
+adapter needs of the core (Asker). Chat code imports these, never the answering code itself."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Literal, Protocol
+
+from index.records import Chunk
+
+# How an answer was made: quoted from passages, written by a model, read from the facts of every report, or
+# one finding per document in date order.
+Mode = Literal["extractive", "llm", "facts", "timeline"]
+# What a question asks for, from how it is asked.
+AnswerKind = Literal["number", "judgement", "person", "date", "list", "text"]
+# Which answerer a question goes to.
+Route = Literal["passages", "facts", "timeline"]
+
+
+@dataclass
+class Filters:
+    council: str | None = None
+    year: int | None = None
+    doc_type: str | None = None
+    collections: frozenset[str] | None = None  # None: every collection; else only these (access control)
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    page: int | None
+    section: str
+    council: str | None
+    date: str | None
+    quote: str
+
+    @classmethod
+    def from_chunk(cls, n: int, chunk: Chunk, quote: str) -> "Citation":
+        return cls(n=n, source=chunk.source, title=chunk.title, page=chunk.page, section=chunk.section,
+                   council=chunk.council, date=chunk.date, quote=quote)
+
+    def details(self) -> str:
+        """What a reference says after the title: ', p. 4, Section, Council, date (source)'."""
+        parts = [f"p. {self.page}" if self.page else None, self.section, self.council, self.date]
+        return "".join(f", {p}" for p in parts if p) + f" ({self.source})"
+
+    def reference(self) -> str:
+        """A ready-to-paste reference: title, page, section, council, date."""
+        return self.title + self.details()
+
+
+def quotes_and_numbers(citations: list[Citation]) -> list[tuple[str, list[int]]]:
+    """Each quote once, with the numbers of every source it is cited from."""
+    grouped: dict[str, list[int]] = {}
+    for citation in citations:
+        grouped.setdefault(citation.quote, []).append(citation.n)
+    return list(grouped.items())
+
+
+def markers(numbers: list[int]) -> str:
+    """'[1][2]'."""
+    return "".join(f"[{n}]" for n in numbers)
+
+
+@dataclass
+class Passage:
+    """A retrieved passage, as an answer lists it in `retrieved`."""
+
+    source: str
+    page: int | None
+    section: str
+    text: str
+    title: str
+    council: str | None
+    date: str | None
+    score: float
+
+    @classmethod
+    def from_chunk(cls, chunk: Chunk, score: float) -> "Passage":
+        return cls(source=chunk.source, page=chunk.page, section=chunk.section, text=chunk.text, title=chunk.title,
+                   council=chunk.council, date=chunk.date, score=round(score, 5))
+
+
+@dataclass
+class AnsweredSentence:
+    """One sentence of an answer, with the sources it cites and those that were found to hold it."""
+
+    text: str
+    citations: list[int]
+    supported: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def quoted(cls, text: str, numbers: list[int]) -> "AnsweredSentence":
+        """A quote, cited to the sources it was taken from word for word."""
+        return cls(text, list(numbers), list(numbers))
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.supported) and "invented quote" not in self.problems
+
+
+@dataclass
+class Checks:
+    """What the checks on a model's answer found (None where they did not run), and why the extractive answer
+    was given instead, if it was."""
+
+    citations_exist: bool | None = None
+    quotes_verbatim: bool | None = None
+    all_sentences_cited: bool | None = None
+    citations_supported: bool | None = None
+    fallback: str | None = None
+
+
+@dataclass
+class Timings:
+    retrieve: float = 0.0
+    answer: float = 0.0
+    total: float = 0.0
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    retrieved: list[Passage]
+    timings_ms: Timings = field(default_factory=Timings)
+    nearest_documents: list[str] = field(default_factory=list)
+    mode: Mode = "extractive"
+    checks: Checks | None = None  # for answers a model was asked for
+    sentences: list[AnsweredSentence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Answer":
+        """An answer as `to_dict` stored it; also one stored before answers were typed ('checks': {})."""
+        checks = data.get("checks") or None
+        timings = data.get("timings_ms") or {}
+        return cls(**{
+            **data,
+            "citations": [Citation(**c) for c in data.get("citations", [])],
+            "retrieved": [Passage(**{"title": "", "council": None, "date": None, "score": 0.0, "section": "",
+                                     **p}) for p in data.get("retrieved", [])],
+            "timings_ms": Timings(**timings),
+            "checks": Checks(**checks) if checks else None,
+            "sentences": [AnsweredSentence(**s) for s in data.get("sentences", [])],
+        })
+
+
+class Asker(Protocol):
+    """What a chat adapter needs of the core."""
+
+    def ask(self, question: str, filters: Filters | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer: ...
+
+    def examples(self) -> list[str]: ...
+
+    def documents(self) -> tuple[int, str | None]: ...
+
+    def standalone(self, question: str, earlier: list[str]) -> str: ...
+
+    def health(self) -> tuple[bool, dict]: ...

@@ -1,0 +1,143 @@
+"""Every tuned number of reviewbot, in one place. Each says what it changes and where docs/ records how it was
+chosen (quality.md for answers, scale.md for speed and memory); each has a test that shows what it changes.
+
+It sits in the index package, the layer ingest, the answering core and the chat adapters all stand on, so
+that each reads its numbers here without importing the others. Code reads them as `tuning.NAME` when it runs,
+so a test can set one aside."""
+
+# --- Reading and chunking (docs/scale.md "Ingest"; docs/quality.md "Reading") ----------------------------
+
+# Word pieces in a chunk: MiniLM reads 256, and the chunk's context header takes some of them.
+MAX_CHUNK_TOKENS = 200
+# A PDF with fewer extracted characters than this per page is pictures of text (needs OCR).
+MIN_CHARS_PER_PAGE = 40
+# A heading this long (in words) is a statement and may be quoted ('The overall judgement is that ...').
+HEADING_SENTENCE_WORDS = 6
+# The longest unit an answer quotes whole, in words; a longer sentence is cut at its clause breaks.
+MAX_UNIT_WORDS = 70
+# An inspection report's judgement table is on its first pages; grades later on are the body's.
+JUDGEMENT_PAGES = 3
+# Files read ahead of the one being embedded: enough to keep the model fed, few enough to hold in memory.
+READ_AHEAD = 3
+# Fewer files than this are read in the ingesting process: starting a reader process costs about a second.
+READ_IN_WORKER_FROM = 4
+# Texts embedded between two looks at the reader (four of the model's batches): the cores change hands often.
+EMBED_SLICE = 32
+# Texts the model reads at once, longest first: little padding, and small batches waste less of it.
+EMBED_BATCH = 8
+
+# --- The keyword index (docs/quality.md "Retrieval") --------------------------------------------------
+
+# A chunk whose text recurs in this many documents is a publisher's notice, not a finding.
+BOILERPLATE_DOCUMENTS = 3
+# How much of a chunk's text (characters, figures kept) tells two chunks' boilerplate apart.
+BOILERPLATE_CHARACTERS = 300
+
+# --- Reading the question (docs/quality.md "Abstention", "Person names") -------------------------------
+
+# How much more the word a who-question turns on counts ('lead' in 'who was the lead inspector').
+FOCUS_WEIGHT = 2.0
+# A question word in at most this share of passages (or in none) must be in the answer, or the answer must
+# mean the question: at national scale 7 passages of 36,781.
+RARE_SHARE = 0.0002
+
+# --- Retrieval (docs/quality.md "Retrieval", "Steering") ------------------------------------------------
+
+# Passages each channel hands to the fusion.
+CANDIDATES = 60
+# Channel weights, scores as a share of each channel's best: BM25 over chunks, BM25 over single sentences,
+# a chunk's vector, and its best sentence's vector.
+KEYWORD_WEIGHT = 1.0
+SENTENCE_WEIGHT = 0.3
+DENSE_WEIGHT = 0.1
+SENTENCE_DENSE_WEIGHT = 0.3
+# Passages whose sentences are read to order them: their best sentence decides their place.
+RERANK_DEPTH = 20
+# The first passages whose best sentences are embedded again alone when the question is asked, and how many
+# sentences of each (about 14 ms each): a pooled sentence vector carries its neighbours' meaning too.
+REFINE_DEPTH = 6
+REFINED_SENTENCES = 1
+# A chunk that recurs across documents (see BOILERPLATE_DOCUMENTS) counts this much.
+BOILERPLATE_PENALTY = 0.3
+# A chunk of another kind of document than the question names counts this much.
+KIND_PENALTY = 0.7
+# A chunk of the year the question names counts this much more (a year often names an event, not a report).
+YEAR_BOOST = 1.15
+# A chunk of the month and year the question names ('the March 2019 inspection'): one report, more surely.
+MONTH_BOOST = 1.5
+# 'latest', 'most recent': a council's older reports count this much.
+OLDER_REPORT_PENALTY = 0.5
+
+# --- Choosing the sentences to quote (docs/quality.md "Answer sentences") -----------------------------
+
+# How much a passage's retrieval score counts beside how well a sentence of it answers.
+CHUNK_CREDIT = 0.5
+# Credit for the question's words standing together in the sentence as in the question ('lead peer').
+PHRASE_CREDIT = 0.3
+# How much a sentence's closeness in meaning (MiniLM) counts beside its share of the question's words.
+SEMANTIC_WEIGHT = 1.0
+# Credit for holding the kind of thing asked for (a number for 'how many', a grade for a judgement).
+ANSWER_KIND_CREDIT = 0.3
+# A unit shorter than SHORT_UNIT_WORDS says too little to quote alone, unless it is what was asked for.
+SHORT_PENALTY = 0.15
+SHORT_UNIT_WORDS = 4
+# A line of at most this many words, its longer words all capitalised, is a heading and never an answer.
+HEADING_MAX_WORDS = 12
+# A capitalised pair is a person's name only if its first word is in at most this share of passages (a
+# forename: 'Gail' under 0.3%; not 'Local Government' 87%), or at least NAME_MIN_PASSAGES of them.
+NAME_WORD_SHARE = 0.005
+NAME_MIN_PASSAGES = 20
+# A sentence carries the question's central content when it holds this share of its words (by rarity)...
+MIN_COVERAGE = 0.4
+# ...or means it (cosine of MiniLM vectors)...
+MIN_SIMILARITY = 0.6
+# ...and holds the question's rare words, unless it holds this share of the question without them.
+STRONG_COVERAGE = 0.6
+
+# --- Extractive answers (docs/quality.md "Answer sentences") --------------------------------------------
+
+# Passages an answer is chosen from, and shown as `retrieved`.
+PASSAGES = 8
+# Of them, the first passages whose sentences may be quoted.
+CHUNKS_READ = 6
+# Quotes in one answer.
+MAX_QUOTES = 3
+# Items quoted after a lead-in such as 'the team identified the following four priorities:'.
+MAX_LIST_ITEMS = 6
+# A further quote must score this share of the first's.
+NEXT_QUOTE_SHARE = 0.8
+
+# --- Model-written answers (docs/quality.md "LLM answers") --------------------------------------------
+
+# The model reads passages as its token budget allows, counted at about this many word pieces each (at
+# least PASSAGES).
+TOKENS_PER_PASSAGE = 100
+# A sentence is supported by a source that holds at least this share of its words.
+SUPPORT_SHARE = 0.5
+# Below this share of the model's sentences surviving the checks, the extractive answer is given instead.
+MIN_SURVIVING = 0.5
+# A quoted span shorter than this (characters) is a word in quotation marks, not a quotation to check.
+QUOTATION_CHARACTERS = 8
+
+# --- Facts and timelines (docs/quality.md "Facts across every report") --------------------------------
+
+# An improvement item counts as said before when this share of its words is in an earlier report's item.
+SAID_BEFORE_SHARE = 0.5
+# Rows a facts answer shows; `reviewbot facts` lists them all.
+MAX_ROWS = 40
+# Documents a timeline reads, one finding each, and how far down the ranking it looks for them.
+TIMELINE_DOCUMENTS = 8
+TIMELINE_DEPTH = 400
+
+# --- Chat (docs/scale.md "Chat") ------------------------------------------------------------------------
+
+# Slack: streamed text is sent at most this often (seconds) and at once when this many characters have
+# gathered: the first words show within a second of the model's, without a Web API call per word.
+SLACK_STREAM_SECONDS = 0.5
+SLACK_STREAM_CHARACTERS = 200
+# Slack Web API calls answered 429 are tried again this many times, after the wait Slack asks for.
+SLACK_RATE_LIMIT_RETRIES = 3
+# Teams waits about 15 s for a turn: an answer slower than this (seconds) is sent as a proactive message.
+TEAMS_TURN_WINDOW_SECONDS = 10.0
+# Passages listed by 'More sources'.
+MORE_SOURCES_SHOWN = 10

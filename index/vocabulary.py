@@ -1,0 +1,26 @@
+"""The words the documents use for what they are and when: months, the grades of a judgement, the kinds of
+document. Ingest reads documents with them and questions are read with them."""
+from __future__ import annotations
+
+import re
+
+# A year as the documents and questions write one.
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}
+# The grades of an Ofsted judgement, as reports write them.
+GRADE_NAMES = ["outstanding", "good", "requires improvement", "inadequate"]
+INSPECTION_KINDS = ("inspection report", "focused visit", "monitoring visit", "joint targeted area inspection")
+# Files that describe a collection rather than report on a council: never evidence of what a council did.
+NOT_A_REPORT = [
+    ("index of sources", r"^(sources?|index|references|bibliography|contents|list of sources)$"),
+    ("readme", r"^(readme|licen[cs]e|changelog|changes|contributing|notice|copying)$"),
+]
+NOT_REPORT_KINDS = frozenset(kind for kind, _ in NOT_A_REPORT)
+
+
+def grade_of(words: str) -> str:
+    """'Requires improvement to be good' → 'requires improvement'."""
+    words = re.sub(r"\s+", " ", words.lower())
+    return "requires improvement" if words.startswith("require") else words
