@@ -63,6 +63,9 @@ class _Tally:
     citations_backing: int = 0
     quotes: int = 0
     quotes_verbatim: int = 0
+    # Questions that ask for several findings ("min_points"), and those whose answer cites enough of them.
+    point_questions: int = 0
+    points_covered: int = 0
     latencies: list[float] = field(default_factory=list)
 
     def add(self, question: dict, answer: dict, quote_in_source) -> tuple:
@@ -93,6 +96,11 @@ class _Tally:
                         for c in citations)
         self.cited += was_cited
         self.false_abstentions += abstained
+        if question.get("min_points"):
+            points = {e["quote"] for e in question["expected"] for c in citations
+                      if _hits({"source": c.get("source"), "quote": c.get("quote")}, [e])}
+            self.point_questions += 1
+            self.points_covered += len(points) >= question["min_points"]
         verdict = "ok" if rank and was_cited and not abstained else "MISS"
         return (question["id"], rank or "-", "cited" if was_cited else "uncited", "abstained" if abstained else "",
                 verdict)
@@ -117,6 +125,7 @@ class _Tally:
             "abstain_precision": share(self.right_abstentions, self.right_abstentions + self.false_abstentions),
             "abstain_recall": share(self.right_abstentions, self.unanswerable),
             "quote_fidelity": share(self.quotes_verbatim, self.quotes),
+            "points": share(self.points_covered, self.point_questions),
             "quotes_checked": self.quotes,
             "citation_recall": share(self.sentences_backed, self.sentences),
             "citation_precision": share(self.citations_backing, self.sentence_citations),

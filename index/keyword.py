@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import threading
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from . import tuning
 from .records import Chunk
-from .text import builtin_glossary, learn_acronyms, tokenize, units_of
+from .text import builtin_glossary, is_verbatim, learn_acronyms, tokenize, units_of
 from .vocabulary import GRADE_NAMES
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -39,13 +40,17 @@ class KeywordIndex:
     Built once per set of documents and saved; bots load the saved copy, its score matrices memory-mapped."""
 
     # Raise when what is saved changes, so that saved copies are built again.
-    FORMAT = 4
+    FORMAT = 5  # 5: the words of the passages, for mending a question's typing slips
 
     def __init__(self, chunks: list[Chunk], stamp: str, acronyms: dict[str, str], bm25, unit_bm25,
-                 unit_chunk: np.ndarray, boilerplate: np.ndarray, sentence_vectors: np.ndarray) -> None:
+                 unit_chunk: np.ndarray, boilerplate: np.ndarray, sentence_vectors: np.ndarray,
+                 words: dict[str, int]) -> None:
         self.chunks = chunks
         self.stamp = stamp
         self.acronyms = acronyms
+        # Each word as the passages spell it (lower case, four letters or more, in two passages or more), and
+        # how many passages hold it.
+        self.words = words
         self.bm25 = bm25
         self.unit_bm25 = unit_bm25
         self.unit_chunk_array = unit_chunk
@@ -60,6 +65,11 @@ class KeywordIndex:
         self.by_id = {chunk.id: i for i, chunk in enumerate(chunks)}
         self._twin_keys = _identical_documents(chunks)
         self.chunk_source = np.array([chunk.source for chunk in chunks], dtype=object)
+        # Chunks are kept document by document, in order: each document's are one run.
+        self._runs: dict[str, range] = {}
+        for index, chunk in enumerate(chunks):
+            run = self._runs.get(chunk.source)
+            self._runs[chunk.source] = range(run.start if run else index, index + 1)
         self._vocab = bm25.vocab_dict if chunks else {}
         self._indptr = np.asarray(bm25.scores["indptr"]) if chunks else np.zeros(1, dtype=np.int64)
 
@@ -91,7 +101,8 @@ class KeywordIndex:
         if len(sentence_vectors) != len(unit_chunk):
             raise ValueError(f"{len(sentence_vectors)} sentence vectors for {len(unit_chunk)} sentences")
         return cls(chunks, stamp, acronyms, bm25, unit_bm25, np.array(unit_chunk, dtype=np.int64),
-                   _find_boilerplate(chunks), np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+                   _find_boilerplate(chunks), np.ascontiguousarray(sentence_vectors, dtype=np.float32),
+                   _words_of(chunks))
 
     def scores(self, query: str) -> np.ndarray:
         if not self.chunks:
@@ -143,12 +154,26 @@ class KeywordIndex:
     def known(self, token: str) -> bool:
         return self.document_frequency(token) > 0
 
-    def sources_with(self, token: str) -> set[str]:
-        """The documents that hold the (stemmed) word anywhere, their headers included."""
+    def chunks_with(self, token: str) -> np.ndarray:
+        """The indexes of the chunks that hold the (stemmed) word anywhere, their headers included."""
         column = self._column(token)
         if column is None:
-            return set()
-        return set(self.chunk_source[np.asarray(self.bm25.scores["indices"][column])])
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self.bm25.scores["indices"][column])
+
+    def sources_with(self, token: str) -> set[str]:
+        """The documents that hold the (stemmed) word anywhere, their headers included."""
+        return set(self.chunk_source[self.chunks_with(token)])
+
+    def chunks_of(self, source: str) -> range:
+        """The indexes of a document's chunks, in document order."""
+        return self._runs.get(source, range(0))
+
+    def chunk_holding(self, source: str, quote: str, page: int | None = None) -> Chunk | None:
+        """The chunk of a document that holds a quote word for word, on `page` if one there does."""
+        chunks = [self.chunks[i] for i in self.chunks_of(source)]
+        holding = [c for c in chunks if is_verbatim(quote, c.text)]
+        return next((c for c in holding if c.page == page), holding[0] if holding else None)
 
     def twins(self, chunk: Chunk) -> list[Chunk]:
         """The same chunk in each other document whose text is identical to this one's (the same file kept
@@ -165,6 +190,7 @@ class KeywordIndex:
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
         (target / "chunks.json").write_text(json.dumps({"stamp": self.stamp, "acronyms": self.acronyms,
+                                                        "words": self.words,
                                                         "chunks": [asdict(c) for c in self.chunks]}),
                                             encoding="utf-8")
         if self.chunks:
@@ -202,9 +228,17 @@ class KeywordIndex:
             bm25 = bm25s.BM25.load(where / "chunks-bm25", **quiet) if chunks else bm25s.BM25()
             unit_bm25 = bm25s.BM25.load(where / "sentences-bm25", **quiet) if len(unit_chunk) else bm25s.BM25()
             return cls(chunks, data["stamp"], data["acronyms"], bm25, unit_bm25, unit_chunk,
-                       np.load(where / "boilerplate.npy"), np.load(where / "sentence_vectors.npy", mmap_mode="r"))
+                       np.load(where / "boilerplate.npy"), np.load(where / "sentence_vectors.npy", mmap_mode="r"),
+                       data["words"])
         except (OSError, ValueError, KeyError, TypeError):  # removed or half-written by another process
             return None
+
+
+def _words_of(chunks: list[Chunk]) -> dict[str, int]:
+    counts: Counter = Counter()
+    for chunk in chunks:
+        counts.update(set(re.findall(r"[a-z]{4,}", chunk.text.lower())))
+    return {word: n for word, n in counts.items() if n >= 2}
 
 
 def _pointer(folder: Path) -> dict | None:

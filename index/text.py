@@ -174,13 +174,16 @@ def learn_acronyms(texts) -> dict[str, str]:
 
 
 def acronyms_in(question: str, glossary: dict[str, str]) -> list[str]:
-    """The glossary's acronyms the question uses, as written ('CSE', 'NQSW's')."""
+    """The glossary's acronyms the question uses, as written ('CSE', 'NQSW's'), or in lower case as chat
+    writes them ('mash', 'ilacs') when they are three letters or more."""
     words = re.findall(r"[A-Za-z][\w&-]*", question)
+    upper = {acronym.upper(): acronym for acronym in glossary if len(acronym) >= 3}
     found = []
     for word in words:
         for form in (word, re.sub(r"['’]?s$", "", word)):
-            if form in glossary and form not in found:
-                found.append(form)
+            acronym = form if form in glossary else upper.get(form.upper()) if form.islower() else None
+            if acronym and acronym not in found:
+                found.append(acronym)
                 break
     return found
 

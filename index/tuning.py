@@ -93,6 +93,11 @@ MIN_COVERAGE = 0.4
 MIN_SIMILARITY = 0.6
 # ...and holds the question's rare words, unless it holds this share of the question without them.
 STRONG_COVERAGE = 0.6
+# The documents a question names don't say when its words they never use carry this share of its weight.
+ABSENT_SHARE = 0.5
+# A best sentence that carries too little of the question gives way to the best of this many that holds its
+# most telling word, where the documents asked about use that word.
+TELLING_CANDIDATES = 12
 
 # --- Extractive answers (docs/quality.md "Answer sentences") --------------------------------------------
 
@@ -106,6 +111,16 @@ MAX_QUOTES = 3
 MAX_LIST_ITEMS = 6
 # A further quote must score this share of the first's.
 NEXT_QUOTE_SHARE = 0.8
+
+# --- Sections and briefings (docs/quality.md "Sections and briefings") ---------------------------------
+
+# A section asked for is looked for in this many of the first documents retrieval ranks...
+SECTION_DOCUMENTS = 4
+# ...and answered with up to this many of its items.
+SECTION_ITEMS = 8
+# A briefing quotes this many sentences of a report's summary, and up to this many items of each part.
+BRIEFING_SUMMARY_SENTENCES = 2
+BRIEFING_ITEMS = 5
 
 # --- Model-written answers (docs/quality.md "LLM answers") --------------------------------------------
 

@@ -3,6 +3,8 @@ document. Ingest reads documents with them and questions are read with them."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
 
 # A year as the documents and questions write one.
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -24,3 +26,17 @@ def grade_of(words: str) -> str:
     """'Requires improvement to be good' → 'requires improvement'."""
     words = re.sub(r"\s+", " ", words.lower())
     return "requires improvement" if words.startswith("require") else words
+
+
+@lru_cache(maxsize=1)
+def sections() -> tuple[tuple[str, re.Pattern], ...]:
+    """The sections of a report a question may ask for, and how questions and documents name them
+    (data/sections.tsv): strengths, areas for consideration, what needs to improve, recommendations, ..."""
+    text = resources.files("index").joinpath("data/sections.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return tuple((name, re.compile(pattern.strip(), re.I)) for name, pattern in rows)
+
+
+def section_named(text: str) -> str | None:
+    """The section a text names ('what needs to improve' → improvement), the first in sections.tsv's order."""
+    return next((name for name, pattern in sections() if pattern.search(text)), None)

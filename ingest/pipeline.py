@@ -26,7 +26,7 @@ from .reader import FileToRead, Reader
 log = logging.getLogger("reviewbot.ingest")
 CORES = os.cpu_count() or 1
 # Raise when a change to reading, cleaning or chunking should reach documents already indexed.
-INDEX_VERSION = 3  # 3: facts read from inspection reports
+INDEX_VERSION = 4  # 4: tables whose columns are sections (Strengths | Areas for consideration)
 
 
 @dataclass

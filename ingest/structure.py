@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from index.vocabulary import section_named
+
 from . import clean
 from .document import Block, Line
 
@@ -18,6 +20,9 @@ SIGNED = "Signed"
 _SIGNATURE_LINES = 3
 # Lead-ins such as 'Strengths:' sit below every real heading and replace one another.
 LABEL_LEVEL = 9
+# A list after a lead-in, without bullets, has at most this many lines of at most this many words.
+_LIST_ITEMS = 15
+_LIST_ITEM_WORDS = 25
 
 
 def _is_label(text: str) -> bool:
@@ -47,10 +52,46 @@ def _is_rating_line(text: str) -> bool:
     return len(text.split()) <= 8 and not text.endswith(_TERMINAL) and bool(_RATING.search(text))
 
 
+def _column_name(line: Line) -> bool:
+    """A table's column header: a short line that names a section ('Strengths', 'Areas for consideration')."""
+    text = line.text.strip()
+    return 0 < len(text.split()) <= 6 and not text.endswith((".", ",", ";")) and section_named(text.lower()) is not None
+
+
+def _column_tables(lines: list[Line]) -> list[Line]:
+    """A table whose columns are sections ('Strengths | Areas for consideration'), as a PDF reader gives it:
+    the header row's names, then each column's cells in turn, each column in its own style. Each column
+    becomes a label under the heading above the table, and its cells the text under that label, so that
+    'the strengths under working together' finds them; without this the first column, styled like a heading,
+    reads as one."""
+    out: list[Line] = []
+    index = 0
+    while index < len(lines):
+        first = lines[index]
+        second = lines[index + 1] if index + 1 < len(lines) else None
+        if second is None or not (_column_name(first) and _column_name(second)) \
+                or first.heading_level == second.heading_level or first.page != second.page:
+            out.append(first)
+            index += 1
+            continue
+        columns = [(first.heading_level, first.text.strip()), (second.heading_level, second.text.strip())]
+        index += 2
+        for column, (style, name) in enumerate(columns):
+            out.append(Line(name + ":", first.page, LABEL_LEVEL, "heading"))
+            # A column's cells are its own style's lines; the second ends where the first's style comes back
+            # (the next heading) or anything else does.
+            while index < len(lines) and lines[index].text.strip() and lines[index].heading_level == style \
+                    and lines[index].kind is None:
+                out.append(Line(lines[index].text, lines[index].page, None, None))
+                index += 1
+            out.append(Line("", lines[index - 1].page if index else first.page))
+    return out
+
+
 def to_blocks(lines: list[Line]) -> list[Block]:
     """Group lines into blocks and give each the path of headings above it."""
     vocabulary = clean.word_vocabulary(lines)
-    prepared = _prepare(lines)
+    prepared = _prepare(_column_tables(lines))
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []  # (level, heading text)
     current: Block | None = None
@@ -75,12 +116,31 @@ def to_blocks(lines: list[Line]) -> list[Block]:
         blocks.append(Block("heading", text, page, section()))
 
     signature_lines = 0
+    listed = 0  # items taken so far of a list that follows a lead-in without bullets
+    listing = False
     for index, line in enumerate(prepared):
         text = line.text.strip()
         if not text:
             if line.kind is None and not signature_lines:
                 close()
+                listing = False
             continue
+        if listing and line.kind is None and not clean.split_bullet(text)[0]:
+            # 'The review team consisted of:' and then a line for each member, whatever their fonts: each
+            # line is an item, a line that starts in lower case goes on with the one before.
+            if text[:1].islower() and current is not None and current.kind == "bullet":
+                current.text = clean.join_wrapped(current.text, text, vocabulary)
+                continue
+            # A short line in a heading's style ('Key strengths') is the next heading, not an item.
+            heading_like = line.heading_level is not None and len(text.split()) <= 4 and "," not in text
+            if heading_like or _NUMBERED.match(text) or text.endswith(":") or len(text.split()) > _LIST_ITEM_WORDS \
+                    or listed == _LIST_ITEMS:
+                listing = False
+            else:
+                close()
+                current = Block("bullet", text, line.page, section())
+                listed += 1
+                continue
         if signature_lines:
             # The lines after 'Regards,' are who signed, whatever their fonts say.
             if len(text.split()) <= 12 and not clean.split_bullet(text)[0]:
@@ -149,6 +209,13 @@ def to_blocks(lines: list[Line]) -> list[Block]:
             current = Block("paragraph", text, line.page, section())
         else:
             current.text = clean.join_wrapped(current.text, text, vocabulary)
+        # A paragraph that ends in a lead-in, with no bullets after it: its list is the lines that follow.
+        next_line = _next_text(prepared, index)
+        if text.endswith(":") and next_line is not None and not clean.split_bullet(next_line)[0] \
+                and not clean.is_bullet_only(next_line) and line.page is not None:
+            close()
+            listing, listed = True, 0
+            continue
         if _is_rating_line(text) and len(current.text.split()) <= 30:
             current.kind = "row"
             close()

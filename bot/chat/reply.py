@@ -77,8 +77,8 @@ def reply_to(answer: Answer, answer_id: str, docs_url: str | None, offer_post: b
     # answer from the facts, or a timeline, is its rows.
     prose = answer.answer if answer.abstained or answer.mode != "extractive" else ""
     facts = answer.mode == "facts"
-    # A timeline's rows hold their quotes; a table's rows show theirs with the sources.
-    rows = answer.mode in ("facts", "timeline")
+    # A timeline's, a section's and a briefing's rows hold their quotes; a table's show theirs with the sources.
+    rows = answer.mode in ("facts", "timeline", "section", "briefing")
     return Reply(answer_id=answer_id, question=answer.question, abstained=answer.abstained,
                  generated=answer.mode == "llm", prose=prose,
                  quotes=[] if answer.abstained or rows else quotes_and_numbers(answer.citations),

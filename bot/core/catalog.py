@@ -70,6 +70,22 @@ class Catalog:
     def known(self, token: str) -> bool:
         return self.keyword.known(token)
 
+    def correction(self, word: str) -> str | None:
+        """The word the passages hold that `word` (lower case, held by none) is most likely a slip for: within
+        one edit (a letter added, lost, changed, or two swapped; two edits for words of ten letters or more),
+        the commonest of the nearest."""
+        if len(word) < 5 or not self.keyword.words:
+            return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        limit = 2 if len(word) >= 10 else 1
+        found = process.extract(word, self.keyword.words.keys(), scorer=DamerauLevenshtein.distance,
+                                score_cutoff=limit, limit=20)
+        if not found:
+            return None
+        return min(found, key=lambda match: (match[1], -self.keyword.words[match[0]]))[0]
+
     def newest_reports(self, councils: set[str], kinds: set[str]) -> set[str]:
         """The sources of the newest report of each council (of the kinds named, if any); a report kept in two
         places is both of its sources."""

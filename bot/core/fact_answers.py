@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from index import tuning
+from index.keyword import KeywordIndex
 from index.records import JUDGEMENTS, DocumentRecord, Fact
 from index.text import tokenize
 
-from .answer import passages_of
+from .answer import passages_of, passages_quoted_first
 from .retrieve import Retrieved
 from .routing import FactQuestion, regions
 from .types import Answer, AnsweredSentence, Citation
@@ -38,7 +39,8 @@ class _Row:
 
 
 def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[DocumentRecord],
-                      retrieved: list[Retrieved], collections: frozenset[str] | None = None) -> Answer:
+                      retrieved: list[Retrieved], collections: frozenset[str] | None = None,
+                      keyword: KeywordIndex | None = None) -> Answer:
     """The rows of the facts that answer `asked` (what the Query found the question asks of them), each cited;
     or a plain statement of what was considered when no report has them."""
     records = list(records)
@@ -47,11 +49,10 @@ def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[Docu
         councils = councils or regions()[asked.region]
     reports = _one_copy_each([r for r in records if r.facts and (not councils or r.council in councils)
                               and (collections is None or r.collection in collections)])
-    year = lambda r: int((r.report_date or "0")[:4])  # noqa: E731
     if asked.since:
-        reports = [r for r in reports if year(r) >= asked.since]
+        reports = [r for r in reports if max(_years_of(r, asked.dated_by), default=0) >= asked.since]
     if asked.years:
-        reports = [r for r in reports if year(r) in asked.years]
+        reports = [r for r in reports if _years_of(r, asked.dated_by) & asked.years]
     if not asked.over_time:
         reports = _latest_of_each_council(reports)
     wanted = set(JUDGEMENTS) if asked.fact == "judgements" else {asked.fact}
@@ -64,7 +65,16 @@ def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[Docu
         text = f"None of the {considered} has {_label(asked)}."
         return Answer(question, text, True, [], passages_of(retrieved), mode="facts")
     earlier = _earlier_items(rows, records) if asked.fact == "improvement" and asked.said_before else {}
-    return _table(question, asked, rows[:tuning.MAX_ROWS], considered, len(rows), earlier, retrieved)
+    return _table(question, asked, rows[:tuning.MAX_ROWS], considered, len(rows), earlier, retrieved, keyword)
+
+
+def _years_of(record: DocumentRecord, dated_by: str) -> set[int]:
+    """The years a question may mean a report by: its inspection's, its publication's, or either."""
+    inspection = {record.inspection_start, record.inspection_end} if record.inspection_end else {record.date}
+    published = {record.published or record.date}
+    dates = inspection if dated_by == "inspection" else published if dated_by == "publication" \
+        else inspection | published
+    return {int(d[:4]) for d in dates if d and d[:4].isdigit()}
 
 
 def _one_copy_each(reports: list[DocumentRecord]) -> list[DocumentRecord]:
@@ -99,7 +109,7 @@ def _label(asked: FactQuestion) -> str:
 
 
 def _table(question: str, asked: FactQuestion, rows: list[_Row], considered: str, total: int,
-           earlier: dict[int, list[_Row]], retrieved: list[Retrieved]) -> Answer:
+           earlier: dict[int, list[_Row]], retrieved: list[Retrieved], keyword: KeywordIndex | None) -> Answer:
     citations: list[Citation] = []
     numbered: dict[tuple[str, str], int] = {}
 
@@ -142,7 +152,10 @@ def _table(question: str, asked: FactQuestion, rows: list[_Row], considered: str
         sentences.append(AnsweredSentence.quoted(line.lstrip("\u2022 "), [n]))
     if total > len(rows):
         lines.append(f"\u2026 and {total - len(rows)} more (`reviewbot facts` lists them all).")
-    return Answer(question, "\n".join(lines), False, citations, passages_of(retrieved), mode="facts",
+    # The passages the rows were read from first, so that the reader sees them.
+    holding = [keyword.chunk_holding(c.source, c.quote, c.page) for c in citations] if keyword is not None else []
+    return Answer(question, "\n".join(lines), False, citations,
+                  passages_quoted_first([c for c in holding if c is not None], retrieved), mode="facts",
                   sentences=sentences)
 
 

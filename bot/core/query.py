@@ -12,6 +12,7 @@ from index.text import acronyms_in, expand_query, full_forms_in, tokenize
 from index.vocabulary import GRADE_NAMES, MONTHS, YEAR
 
 from .catalog import Catalog
+from .request import Request, read_request
 from .routing import FactQuestion, route_of
 from .types import AnswerKind, Route
 
@@ -47,17 +48,29 @@ _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\
                              r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
 _JUDGEMENT_WORDS = ["judged", "judgements?", "graded", "grades?", "rated", "ratings?"]
 _HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b|"
-                       r"\bnumber of\b", re.I)
+                       r"\bnumber of\b|%|\bper ?cent\b|\b(?:percentage|proportion) of\b|"
+                       r"\bthe (?:figure|stat|stats|statistic|number)\b", re.I)
+# 'How much did it cost', 'how much extra money': an amount of money answers it, not any figure.
+_HOW_MUCH_MONEY = re.compile(r"\bhow much\b.{0,60}\b(?:cost|costs|spend|spent|money|budget|funding|fund|invest\w*|"
+                             r"pay|paid|worth|overspend|savings?)\b|\bhow much (?:extra |more |new )?(?:money|funding)\b",
+                             re.I)
 # What kind of answer a question wants, from how it is asked; the first that matches.
+# 'What proportion', 'the % of': a share answers it ('45%', 'a third', 'most').
+_WHAT_SHARE = re.compile(r"\bwhat (?:percentage|proportion|share|%)\b|\b(?:the )?(?:%|per ?cent|percentage|proportion) of\b|"
+                         r"\bwhat %", re.I)
 ANSWER_KINDS = [
+    ("money", _HOW_MUCH_MONEY),
+    ("share", _WHAT_SHARE),
     ("number", _HOW_MANY),
     ("judgement", re.compile(rf"\b({'|'.join(_JUDGEMENT_WORDS)}|overall effectiveness)\b", re.I)),
     ("person", re.compile(r"^\s*(who|whom)\b|\bwho (led|was|were|signed|chaired)\b|\b(name|names) of\b", re.I)),
-    ("date", re.compile(r"^\s*when\b|\bwhat date\b|\bwhich (month|year)\b", re.I)),
+    ("date", re.compile(r"^\s*when\b|\bwhat date\b|\bwhich (month|year)\b|\babout when\b|"
+                        r"\bwhen (?:will|would|is|was|did|does) (?:the|it|they)\b", re.I)),
     ("list", re.compile(r"\b(what|which) (were|are) the\b.*\b(priorities|areas|recommendations|strengths|"
                         r"actions|steps|things)\b|\blist\b|\bwhat (must|should|needs? to) .*improve\b", re.I)),
 ]
-_ANSWER_KIND_WORDS = {"number": "a number", "judgement": "a judgement or grade", "person": "a person's name",
+_ANSWER_KIND_WORDS = {"money": "an amount of money", "share": "a proportion", "number": "a number",
+                      "judgement": "a judgement or grade", "person": "a person's name",
                       "date": "a date", "list": "a list"}
 
 
@@ -88,6 +101,7 @@ class Query:
     kinds_without_documents: list[str]
     names: list[str]  # capitalised names inside the question ('France', 'Birmingham')
     answer_kind: AnswerKind
+    request: Request | None = None  # what shape of answer is wanted, and which section
     route: Route = "passages"
     facts: FactQuestion | None = None  # what it asks of the facts of every report, on the facts route
     topic: str | None = None  # what a timeline is about, without the words that ask for one
@@ -110,46 +124,73 @@ class Query:
 
 def analyse(question: str, catalog: Catalog, council: str | None = None) -> Query:
     """`council`: a council chosen outside the question (a filter) rather than named in it."""
-    named = catalog.councils_in(question)
+    request = read_request(question)
+    # What picks the documents is read from the question without its framing ('for a scrutiny report' names
+    # no scrutiny report); what must be said, from its topic.
+    asked = request.asked
+    named = catalog.councils_in(asked)
     # The question's councils with documents, unless a filter chose one.
     councils = {catalog.canonical(council)} if council else {name for name in named if name in catalog.councils}
-    search_text = expand_query(catalog.council_names.without(LATEST.sub(" ", question), councils),
-                               catalog.acronyms)
-    steering = _steering_words(question, councils)
-    answer_kind = next((kind for kind, pattern in ANSWER_KINDS if pattern.search(question)), "text")
-    kinds = {kind for pattern, kind in KIND_WORDS if re.search(pattern, question.lower())}
+    topic = _corrected(catalog.council_names.without(request.topic, set(named) | councils), catalog)
+    search_text = expand_query(LATEST.sub(" ", topic), catalog.acronyms)
+    steering = _steering_words(asked, councils)
+    answer_kind = next((kind for kind, pattern in ANSWER_KINDS if pattern.search(asked)), "text")
+    kinds = _kinds(asked)
     # 'How long', 'how many': the number is the answer; 'long' and 'many' needn't be in it.
     number_words = set()
-    if answer_kind == "number":
-        number_words = {t for m in _HOW_MANY.finditer(question) for t in tokenize(m.group(0))}
+    if answer_kind in ("number", "money", "share"):
+        number_words = {t for m in _HOW_MANY.finditer(asked) for t in tokenize(m.group(0))}
     terms: dict[str, float] = {}
-    for token in tokenize(question):
+    for token in tokenize(topic):
         if token not in steering and token not in number_words and token not in terms:
             terms[token] = catalog.idf(token)
-    focus = _focus(question, terms)
+    focus = _focus(asked, terms)
     if focus:
         terms[focus] *= tuning.FOCUS_WEIGHT
-    synonyms = _synonyms(question, catalog.acronyms)
+    synonyms = _synonyms(topic, catalog.acronyms)
     if answer_kind == "judgement":
         # 'How was X judged': a grade answers it, without the word 'judged' ('Care leavers Outstanding').
         for token in set(tokenize(" ".join(_JUDGEMENT_WORDS))) & set(terms):
             synonyms.setdefault(token, []).extend(set(tokenize(grade)) for grade in GRADE_NAMES)
-    route, facts, topic = route_of(question, councils)
+    route, facts, timeline_topic = route_of(asked, councils, request, kinds)
     return Query(
         question=question, search_text=search_text, terms=terms, synonyms=synonyms,
         rare_terms=[t for t in terms if catalog.document_frequency(t) <= _rare_limit(catalog.passages)],
-        unknown_words=[w for w in dict.fromkeys(re.findall(r"[A-Za-z][\w'’-]*", question))
+        unknown_words=[w for w in dict.fromkeys(re.findall(r"[A-Za-z][\w'’-]*", topic))
                        if (tokens := tokenize(w)) and all(t in terms and not catalog.known(t) for t in tokens)],
         councils=councils, councils_without_documents=[c for c in named if c not in catalog.councils],
-        years={int(y) for y in YEAR.findall(question)},
-        months={f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(question)},
+        years={int(y) for y in YEAR.findall(asked)},
+        months={f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(asked)},
         kinds=kinds,
-        latest=bool(LATEST.search(question)), names=_names(question, named),
-        years_without_documents=_years_without_documents(question, councils, catalog.council_years,
+        latest=bool(LATEST.search(asked)), names=_names(topic),
+        years_without_documents=_years_without_documents(asked, councils, catalog.council_years,
                                                          answer_kind == "judgement"),
-        kinds_without_documents=_kinds_without_documents(question, councils, catalog.council_kinds),
-        answer_kind=answer_kind, route=route, facts=facts, topic=topic,
+        kinds_without_documents=_kinds_without_documents(asked, councils, catalog.council_kinds),
+        answer_kind=answer_kind, request=request, route=route, facts=facts, topic=timeline_topic,
     )
+
+
+def _kinds(asked: str) -> set[str]:
+    """The kinds of document a question names. A review that is Ofsted's ('Ofsted's 2015 review of the
+    safeguarding children board') is an inspection, not a peer review."""
+    lowered = asked.lower()
+    kinds = {kind for pattern, kind in KIND_WORDS if re.search(pattern, lowered)}
+    if "inspection" in kinds and "peer review" in kinds and not re.search(r"\bpeers?\b|\blga\b", lowered):
+        kinds.discard("peer review")
+    return kinds
+
+
+def _corrected(topic: str, catalog: Catalog) -> str:
+    """The topic with each word that no passage holds, but that is a slip of the keyboard from a word the
+    passages hold, put right ('inspecton' → 'inspection'): what the documents don't hold can't be quoted, so
+    the nearest word they do hold is the likelier meaning, and the quote shown lets the reader check."""
+    def mend(match: re.Match) -> str:
+        word = match.group(0)
+        if not tokenize(word) or all(catalog.known(t) for t in tokenize(word)):
+            return word
+        return catalog.correction(word.lower()) or word
+
+    return re.sub(r"[A-Za-z][A-Za-z'’-]{3,}", mend, topic)
 
 
 def _rare_limit(passages: int) -> float:
@@ -199,14 +240,15 @@ def _focus(question: str, terms: dict[str, float]) -> str | None:
     return next((token for token in tokenize(match.group(1)) if token in terms), None)
 
 
-def _names(question: str, councils: list[str]) -> list[str]:
-    """Capitalised words inside the question ('Birmingham', 'France'), less months, the first word and the
-    words of council names (a council is steered to, not searched for)."""
-    council_words = {w.lower() for name in councils for w in re.findall(r"[A-Za-z]+", name)}
+def _names(topic: str) -> list[str]:
+    """Capitalised words inside the topic ('Birmingham', 'France'), less months, words that start a sentence
+    or a clause ('… since 2018? What did …'), and words that carry no topic ('What', 'Is'). The topic has
+    no council names left in it: a council is steered to, not searched for."""
     names = []
-    for match in re.finditer(r"\b([A-Z][a-zA-Z]{2,})\b", question):
+    for match in re.finditer(r"\b([A-Z][a-zA-Z]{2,})\b", topic):
         word = match.group(1).lower()
-        if match.start() == 0 or word in MONTHS or word in council_words:
+        starts = re.search(r"(?:^|[.?!:;\-–—(\"“]\s*)$", topic[:match.start()])
+        if starts or word in MONTHS or not tokenize(word):
             continue
         names.append(match.group(1))
     return names

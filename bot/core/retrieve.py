@@ -215,6 +215,19 @@ class Retriever:
                               for c in self.keyword.chunks], dtype=bool)
         return None if mask.all() else mask
 
+    def scope(self, query: Query, filters: Filters | None = None) -> np.ndarray:
+        """Which chunks are of the documents the question is about: those it may see of the councils it names,
+        narrowed to the kinds of document and the years it names wherever some of them are of those."""
+        mask = self._mask(filters or Filters(), query)
+        scope = np.ones(len(self.keyword.chunks), dtype=bool) if mask is None else mask
+        chunks = self.keyword.chunks
+        for wanted in (lambda c: bool(query.kinds & {c.doc_type, *c.topics}) if query.kinds else True,
+                       lambda c: bool(query.years & set(c.years)) if query.years else True):
+            narrowed = scope & np.fromiter((wanted(c) for c in chunks), dtype=bool, count=len(chunks))
+            if narrowed.any():
+                scope = narrowed
+        return scope
+
     def steering(self, query: Query):
         """A weight per chunk from what the question names: its year or month, its kind of document, and
         whether it wants the latest report."""

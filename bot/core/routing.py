@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from index.councils import default_names
 from index.records import JUDGEMENTS
-from index.vocabulary import YEAR, grade_of
+from index.vocabulary import INSPECTION_KINDS, YEAR, grade_of
 
+from .request import Request
 from .types import Route
 
 # Which fact a question asks about, by its words; the first that matches wins (most specific first).
@@ -40,6 +42,10 @@ _OVER_TIME = re.compile(r"\bchanged?\b|\bchanges\b|\bover\s+time\b|\bhistory\b|\
 _COMPARE = re.compile(r"\bcompar|\bversus\b|\bvs\.?\s", re.I)
 _SAID_BEFORE = re.compile(r"\b(?:said|raised|found)\s+before\b|\bbefore\b|\bpreviously\b|\bagain\b|\brepeat", re.I)
 _SINCE = re.compile(r"\b(?:since|from|after)\s+((?:19|20)\d\d)\b", re.I)
+# Which of a report's dates a year names: 'published in 2023', or 'inspected / finished / carried out in 2022'.
+_PUBLISHED = re.compile(r"\bpublished\b|\bpublication\b", re.I)
+_INSPECTED = re.compile(r"\binspected\b|\bfinished\b|\bended\b|\bcarried\s+out\b|\btook\s+place\b|\bon\s+site\b|"
+                        r"\binspections?\s+(?:were\s+|was\s+)?(?:held\s+)?in\b", re.I)
 _ABOUT_GRADES = re.compile(r"\bjudge|\bjudgement|\bgrade|\brated\b|\brating|\boutstanding\b|\bgood\b|\boverall\b|"
                            r"\brequires?\s+improvement\b|\binadequate\b|\binspect", re.I)
 _GRADE = re.compile(r"\b(outstanding|good|requires?\s+improvement|inadequate)\b", re.I)
@@ -52,6 +58,7 @@ class FactQuestion:
     region: str | None
     since: int | None
     years: frozenset[int]
+    dated_by: Literal["any", "inspection", "publication"]  # which of a report's dates its years are
     grade: str | None  # only reports with this grade
     over_time: bool  # every report, in date order; else each council's latest
     said_before: bool
@@ -87,6 +94,8 @@ def fact_question(question: str, councils: set[str]) -> FactQuestion | None:
         fact=fact, councils=frozenset(councils), region=region,
         since=int(since.group(1)) if since else None,
         years=frozenset(int(y) for y in YEAR.findall(question)) if not since else frozenset(),
+        dated_by="publication" if _PUBLISHED.search(question) else "inspection" if _INSPECTED.search(question)
+        else "any",
         grade=grade_of(grade.group(1)) if grade and (fact in JUDGEMENTS or fact == "judgements") else None,
         over_time=bool(over_time), said_before=bool(_SAID_BEFORE.search(question)))
 
@@ -114,11 +123,19 @@ def topic_of(question: str) -> str:
     return topic or question
 
 
-def route_of(question: str, councils: set[str]) -> tuple[Route, FactQuestion | None, str | None]:
-    """The answerer for `question` (naming `councils`), what it asks of the facts, and a timeline's topic."""
-    asked = fact_question(question, councils)
-    if asked is not None:
-        return "facts", asked, None
-    if asks_for_timeline(question):
-        return "timeline", None, topic_of(question)
+def route_of(asked: str, councils: set[str], request: Request,
+             kinds: set[str]) -> tuple[Route, FactQuestion | None, str | None]:
+    """The answerer for a question (`asked`: without its framing), what it asks of the facts, and a timeline's
+    topic. The facts are an inspection report's: a question that names another kind of document (the peer
+    review) is not answered from them."""
+    of_inspections = not kinds or "inspection" in kinds or bool(kinds & set(INSPECTION_KINDS))
+    asked_facts = fact_question(asked, councils) if of_inspections else None
+    if asked_facts is not None:
+        return "facts", asked_facts, None
+    if request.shape == "list" and request.section is not None:
+        return "section", None, None
+    if request.shape == "briefing":
+        return "briefing", None, None
+    if asks_for_timeline(asked):
+        return "timeline", None, topic_of(asked)
     return "passages", None, None

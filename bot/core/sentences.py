@@ -18,6 +18,10 @@ from .query import Query
 
 GRADES = re.compile(rf"\b({'|'.join(GRADE_NAMES)})\b", re.I)
 _ANSWER_SHAPES = {
+    "money": re.compile(r"£\s?\d|\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|half a)\s?"
+                        r"(?:million|m|bn|billion|k|thousand|pounds)\b", re.I),
+    "share": re.compile(r"\d\s?%|\bper ?cent\b|\b(?:half|a third|two thirds|a quarter|three quarters|a fifth|"
+                        r"the majority|a minority)\b", re.I),
     "number": re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|"
                          r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|half|third|"
                          r"quarter)\b", re.I),

@@ -13,7 +13,8 @@ from index.refresh import refresh_keyword_index
 from index.store import Store, connect
 
 from ..settings import Settings
-from .answer import extract
+from .answer import extract, not_covered
+from .briefing import brief
 from .catalog import Catalog
 from .fact_answers import answer_from_facts
 from .followup import standalone
@@ -22,6 +23,7 @@ from .llm import make_llm
 from .prompts import Prompts
 from .query import analyse
 from .retrieve import Retriever
+from .sections import answer_from_section
 from .suggestions import example_questions
 from .timeline import timeline
 from .types import Answer, Filters, Timings
@@ -145,14 +147,25 @@ class ReviewBot:
         retrieved_at = time.perf_counter()
         if query.facts is not None:
             # A list, a count, a comparison or a change over time: the facts of every report, not five passages.
-            answer = answer_from_facts(question, query.facts, self.records, retrieved[:passages], filters.collections)
+            answer = answer_from_facts(question, query.facts, self.records, retrieved[:passages], filters.collections,
+                                       retriever.keyword)
         else:
-            # 'How has it been described over time': one finding from each document, in date order.
-            told = None
-            if query.route == "timeline":
+            # A council, year or kind of document asked about with no document says so, whatever the route.
+            told = not_covered(query, retrieved[:passages], retriever.keyword) \
+                if query.route in ("section", "briefing") else None
+            if told is not None:
+                pass
+            elif query.route == "section":
+                # 'What needs to improve', 'the strengths under working together': the section's items.
+                told = answer_from_section(query, retrieved[:passages], retriever.keyword)
+            elif query.route == "briefing":
+                # 'Brief me on …': one document's judgements, summary and what must improve, or its findings.
+                told = brief(query, retrieved[:passages], retriever.keyword, retriever.catalog, self.records)
+            elif query.route == "timeline":
+                # 'How has it been described over time': one finding from each document, in date order.
                 topic = analyse(query.topic or question, retriever.catalog, filters.council)
                 told = timeline(query, retriever.per_document(topic, filters))
-            answer = told or extract(query, retrieved[:passages], retriever.keyword)
+            answer = told or extract(query, retrieved[:passages], retriever.keyword, retriever.scope(query, filters))
         # When no passage carries the question, the model is not asked: a model given passages answers from
         # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.
         if self.llm is not None and answer.mode == "extractive" and not answer.abstained:

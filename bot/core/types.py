@@ -8,13 +8,13 @@ from typing import Callable, Literal, Protocol
 
 from index.records import Chunk
 
-# How an answer was made: quoted from passages, written by a model, read from the facts of every report, or
-# one finding per document in date order.
-Mode = Literal["extractive", "llm", "facts", "timeline"]
+# How an answer was made: quoted from passages, written by a model, read from the facts of every report, one
+# finding per document in date order, the items of a section of a report, or a briefing on one document.
+Mode = Literal["extractive", "llm", "facts", "timeline", "section", "briefing"]
 # What a question asks for, from how it is asked.
-AnswerKind = Literal["number", "judgement", "person", "date", "list", "text"]
+AnswerKind = Literal["money", "share", "number", "judgement", "person", "date", "list", "text"]
 # Which answerer a question goes to.
-Route = Literal["passages", "facts", "timeline"]
+Route = Literal["passages", "facts", "timeline", "section", "briefing"]
 
 
 @dataclass

@@ -1,0 +1,124 @@
+"""'Brief me on Cheshire East's 2024 Ofsted inspection': a short briefing on one document, each line a verbatim
+quote with its page, the document named at the top. For an inspection report: its judgements (from the
+facts read at ingest), the first sentences of its summary, and what needs to improve; for a peer review or
+another document: its key strengths, areas for consideration and next steps or priorities."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from index import tuning
+from index.keyword import KeywordIndex
+from index.records import JUDGEMENTS, Chunk, DocumentRecord, Fact
+from index.text import is_verbatim, lines_and_units
+from index.vocabulary import INSPECTION_KINDS
+from index.vocabulary import sections as section_patterns
+
+from .answer import passages_quoted_first
+from .catalog import Catalog
+from .query import Query
+from .retrieve import Retrieved
+from .sections import Item, document_sections
+from .types import Answer, AnsweredSentence, Citation
+
+# What a briefing on a peer review or another document covers, in order: a section of each of these kinds.
+_DOCUMENT_PARTS = [("Strengths", ("strengths",)), ("Areas for consideration", ("areas for consideration",)),
+                   ("Next steps", ("next steps", "priorities", "recommendations", "actions"))]
+# A summary's sentence is a real sentence, not a table's cell or a field.
+_SUMMARY_WORDS = 12
+
+
+@dataclass(frozen=True)
+class _Line:
+    part: str  # the heading it goes under
+    quote: str
+    chunk: Chunk | None
+    fact: Fact | None = None
+
+
+def choose_document(query: Query, retrieved: list[Retrieved], catalog: Catalog) -> str | None:
+    """The document a briefing is on: the first retrieved of the kind, year and council the question names;
+    the council's newest of that kind when it names no year or month."""
+    if not retrieved:
+        return None
+    if not (query.years or query.months) and query.councils:
+        newest = catalog.newest_reports(query.councils, query.kinds)
+        for item in retrieved:
+            if item.chunk.source in newest:
+                return item.chunk.source
+        if newest:
+            return sorted(newest)[0]
+    return retrieved[0].chunk.source
+
+
+def _summary(keyword: KeywordIndex, source: str) -> list[_Line]:
+    """The first sentences of a report's opening summary: after its title, dates and judgements."""
+    found = []
+    for index in keyword.chunks_of(source):
+        chunk = keyword.chunks[index]
+        for _, unit in lines_and_units(chunk.text, chunk.headings()):
+            if len(unit.split()) >= _SUMMARY_WORDS and unit.endswith(".") and ":" not in unit[:40]:
+                found.append(_Line("Summary", unit, chunk))
+                if len(found) == tuning.BRIEFING_SUMMARY_SENTENCES:
+                    return found
+    return found
+
+
+def _inspection_lines(record: DocumentRecord, keyword: KeywordIndex) -> list[_Line]:
+    order = {name: i for i, name in enumerate(JUDGEMENTS)}
+    judgements = sorted((f for f in record.facts if f.fact in order), key=lambda f: order[f.fact])
+    lines = [_Line("Judgements", f.quote, keyword.chunk_holding(record.source, f.quote, f.page), f)
+             for f in judgements]
+    lines += _summary(keyword, record.source)
+    improvements = [f for f in record.facts if f.fact == "improvement"][:tuning.BRIEFING_ITEMS]
+    lines += [_Line("What needs to improve", f.quote, keyword.chunk_holding(record.source, f.quote, f.page), f)
+              for f in improvements]
+    return lines
+
+
+def _document_lines(keyword: KeywordIndex, source: str) -> list[_Line]:
+    sections = document_sections(keyword, source)
+    patterns = dict(section_patterns())
+    lines: list[_Line] = []
+    for part, kinds in _DOCUMENT_PARTS:
+        for kind in kinds:
+            matching = [s for s in sections if any(patterns[kind].search(n.lower()) for n in s.names())]
+            items: list[Item] = [i for s in matching for i in s.items if len(i.text.split()) >= 3]
+            if items:
+                lines += [_Line(part, i.text, i.chunk) for i in items[:tuning.BRIEFING_ITEMS]]
+                break
+    return lines or _summary(keyword, source)
+
+
+def brief(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex, catalog: Catalog,
+          records: Iterable[DocumentRecord]) -> Answer | None:
+    """The briefing, or None when no document answers (the passages answer then)."""
+    source = choose_document(query, retrieved, catalog)
+    if source is None:
+        return None
+    record = next((r for r in records if r.source == source), None)
+    if record is not None and record.doc_type in INSPECTION_KINDS and record.facts:
+        lines = _inspection_lines(record, keyword)
+    else:
+        lines = _document_lines(keyword, source)
+    lines = [line for line in lines if line.chunk is not None and is_verbatim(line.quote, line.chunk.text)]
+    if not lines:
+        return None
+    first = lines[0].chunk
+    citations, text, parts = [], [], []
+    when = f", {first.date}" if first.date else ""
+    text.append(f"Briefing: {first.title}{when}")
+    for line in lines:
+        if line.part not in parts:
+            parts.append(line.part)
+            text.append(f"{line.part}:")
+        n = len(citations) + 1
+        citation = Citation.from_chunk(n, line.chunk, line.quote)
+        if line.fact is not None:
+            citation.page = line.fact.page
+        citations.append(citation)
+        text.append(f"\u2022 \u201c{line.quote}\u201d [{n}]")
+    return Answer(query.question, "\n".join(text), False, citations,
+                  passages_quoted_first([line.chunk for line in lines], retrieved), mode="briefing",
+                  nearest_documents=[first.title], sentences=[AnsweredSentence.quoted(c.quote, [c.n])
+                                                              for c in citations])
