@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from index.vocabulary import section_named
+from index.vocabulary import sections
 
 from . import clean
 from .document import Block, Line
@@ -53,9 +53,13 @@ def _is_rating_line(text: str) -> bool:
 
 
 def _column_name(line: Line) -> bool:
-    """A table's column header: a short line that names a section ('Strengths', 'Areas for consideration')."""
-    text = line.text.strip()
-    return 0 < len(text.split()) <= 6 and not text.endswith((".", ",", ";")) and section_named(text.lower()) is not None
+    """A table's column header: a short line that is the name of a section ('Strengths', 'Areas for
+    consideration'), and little else."""
+    text = line.text.strip().rstrip(":")
+    if not 0 < len(text.split()) <= 5 or text.endswith((".", ",", ";", "?")):
+        return False
+    match = next((m for _, pattern in sections() if (m := pattern.search(text.lower()))), None)
+    return match is not None and len(match.group(0)) >= 0.6 * len(text)
 
 
 def _column_tables(lines: list[Line]) -> list[Line]:

@@ -76,6 +76,7 @@ def expand_shorthand(text: str) -> str:
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\s+([?.,;:!])", r"\1", text)
+    text = re.sub(r"[,;:]+([?.!])", r"\1", text)
     return re.sub(r"^[\s\-–—,;:.!?]+|[\s\-–—,;:]+$", "", text).strip()
 
 

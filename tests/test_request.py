@@ -1,0 +1,97 @@
+"""A request read apart from its topic: each class of framing words (bot/core/lexicons/) is taken out of what
+is searched, on framings written for these tests and not tuned on; chat shorthand, council short names and
+typing slips; the shape of answer asked for; names, kinds of document and the facts' years."""
+from __future__ import annotations
+
+import pytest
+
+from bot.core.request import read_request
+from bot.core.routing import fact_question
+from index.councils import default_names
+
+from .hand_built import FILLER, ask, chunk, index_of
+
+
+@pytest.mark.parametrize("question, topic", [
+    # greetings and fillers
+    ("Hiya, quick q - what did the review say about caseloads?", "what did the review say about caseloads?"),
+    ("morning! sorry to bother you, what does the letter say on supervision", "what does the letter say on supervision"),
+    # who is asking
+    ("As a new team manager, what did Ofsted find about supervision?", "what did Ofsted find about supervision?"),
+    ("I've just started in Leeds - what about caseloads?", "Leeds - what about caseloads?"),
+    # what it is for
+    ("What did the review say about caseloads, for a committee paper?", "What did the review say about caseloads?"),
+    ("a line on supervision that I could use", "on supervision"),
+    # what they want back
+    ("Pull out something on early help from the peer review", "early help from the peer review"),
+    ("Can you list the areas for improvement?", "areas for improvement?"),
+])
+def test_each_class_of_framing_is_taken_out_of_the_topic(question, topic):
+    assert read_request(question).topic == topic
+
+
+def test_chat_shorthand_is_read_as_the_words_it_stands_for():
+    request = read_request("can u find smth abt caseloads pls")
+    assert request.asked == "can you find something about caseloads" and request.topic == "caseloads"
+
+
+@pytest.mark.parametrize("question, shape, section", [
+    ("Give me a quote on early help I can use", "quote", None),
+    ("is there a sentence about caseloads", "quote", None),
+    ("Summarise the strengths under working together", "list", "strengths"),
+    ("what needs to improve after the 2024 inspection?", "list", "improvement"),
+    ("What did Ofsted say they should work on?", "list", "improvement"),
+    ("who were the reviewers?", "list", "review team"),
+    ("brief me on the 2024 inspection", "briefing", None),
+    ("What should I know about the peer review?", "briefing", None),
+    ("What did the review say about caseloads?", "answer", None),
+    ("What did the review team say about caseloads?", "answer", None),  # the team said it: not the team asked for
+    ("How strengths-based is practice?", "answer", None),
+])
+def test_the_shape_of_answer_asked_for(question, shape, section):
+    request = read_request(question)
+    assert (request.shape, request.section) == (shape, section)
+
+
+@pytest.mark.parametrize("written, council", [("worcs", "Worcestershire"), ("herts", "Hertfordshire"),
+                                              ("notts", "Nottinghamshire"), ("windsor", "Windsor and Maidenhead"),
+                                              ("north northants", "North Northamptonshire"),
+                                              ("west berks", "West Berkshire")])
+def test_councils_by_the_short_names_people_use(written, council):
+    assert [c.name for c in default_names().find(f"{written} 2023 ofsted - caseloads?")] == [council]
+
+
+def test_framing_never_makes_an_answer_say_the_documents_do_not_mention_it():
+    keyword = index_of(chunk(0, "Caseloads in the assessment teams are too high.", council="Northbridge"), *FILLER)
+    query = ask(keyword, "hi - can u find smth I can quote on caseloads for my scrutiny report pls")
+    assert set(query.terms) == {"caseload"} and not query.unknown_words and not query.names
+    assert query.request.shape == "quote"
+
+
+def test_a_typing_slip_is_read_as_the_word_the_documents_hold():
+    keyword = index_of(*(chunk(n, f"The inspection of team {n} found supervision regular.", f"r{n}.pdf")
+                         for n in range(3)), *FILLER)
+    query = ask(keyword, "what did the inspecton find on supervison?")
+    assert "inspecton" not in query.search_text and not query.unknown_words
+    assert {"supervis"} <= set(query.terms)
+
+
+def test_a_second_sentence_or_a_question_word_is_not_a_name():
+    keyword = index_of(chunk(0, "Norfolk has improved.", council="Norfolk"), *FILLER)
+    assert ask(keyword, "Has Norfolk improved since 2018? What did the 2023 report conclude?").names == []
+    assert ask(keyword, "What about the twinning with France?").names == ["France"]
+
+
+def test_ofsteds_review_of_a_safeguarding_board_is_an_inspection():
+    keyword = index_of(chunk(0, "The board is effective.", council="Norfolk"), *FILLER)
+    assert ask(keyword, "In Ofsted's 2015 review of Norfolk's safeguarding children board, what did they find?").kinds \
+        == {"inspection"}
+    assert ask(keyword, "What did the LGA peer review of Norfolk find?").kinds == {"peer review"}
+
+
+def test_a_year_names_a_reports_inspection_or_its_publication_as_the_question_says():
+    assert fact_question("Which councils' inspections finished in 2022 were judged inadequate?", set()).dated_by \
+        == "inspection"
+    assert fact_question("Which councils were judged inadequate in reports published in 2023?", set()).dated_by \
+        == "publication"
+    assert fact_question("Which councils were judged inadequate in 2023?", set()).dated_by == "any"

@@ -1,0 +1,138 @@
+"""Sections kept whole: a table whose columns are sections, a list after a lead-in with no bullets, a lead-in
+whose items go on in the next chunk and on the next page, the section a question qualifies ('the strengths
+under working together'), and briefings."""
+from __future__ import annotations
+
+import pytest
+
+from bot.core.sections import answer_from_section, document_sections
+from index import tuning
+from ingest.document import Line
+from ingest.structure import to_blocks
+
+from .hand_built import FILLER, ask, chunk, index_of, passages
+
+
+
+def test_a_table_whose_columns_are_sections_becomes_a_section_per_column():
+    lines = [Line("Working together", 4, 2), Line("Table 3: Strengths and areas for consideration", 4),
+             Line("Strengths", 4, 2), Line("Areas for consideration", 4),
+             Line("Excellent examples of collaborative working with Health and", 4, 2),
+             Line("Police. Strong relationship with schools.", 4, 2),
+             Line("Anxiety from partners around the transfer will need", 4),
+             Line("continued attention.", 4),
+             Line("Capacity and managing resources", 4, 2)]
+    blocks = [(b.kind, b.section, b.text) for b in to_blocks(lines) if b.kind != "heading"]
+    assert ("paragraph", ("Working together", "Strengths"),
+            "Excellent examples of collaborative working with Health and Police. Strong relationship with schools.") \
+        in blocks
+    assert ("paragraph", ("Working together", "Areas for consideration"),
+            "Anxiety from partners around the transfer will need continued attention.") in blocks
+
+
+def test_the_lines_after_a_lead_in_without_bullets_are_its_items():
+    lines = [Line("Who conducted the review?", 2, 2),
+             Line("7. The review team consisted of:", 2),
+             Line("Programme Manager, Local Government Association", 2, 2),
+             Line("Chair and Review Team Lead, Director of Children's Services", 2),
+             Line("Health Peer, Independent Chair of the Board, with", 2),
+             Line("extensive experience in the health sector.", 2),
+             Line("8. The reviewers spent a week with staff.", 2),
+             Line("Findings", 2, 2)]
+    blocks = [(b.kind, b.text) for b in to_blocks(lines)]
+    assert ("bullet", "Programme Manager, Local Government Association") in blocks
+    assert ("bullet", "Chair and Review Team Lead, Director of Children's Services") in blocks
+    assert ("bullet", "Health Peer, Independent Chair of the Board, with extensive experience in the health sector.") \
+        in blocks
+    assert ("paragraph", "8. The reviewers spent a week with staff.") in blocks and ("heading", "Findings") in blocks
+
+
+def _report() -> list:
+    """A report whose 'What needs to improve' list starts in one chunk and goes on in the next, on the next page;
+    and whose themes each have their strengths."""
+    return [
+        chunk(0, "Leaders know their services well.", "r.pdf", page=1, section="Summary", council="Northbridge"),
+        chunk(1, "The local authority should improve:\n\u2022 The quality of assessments.", "r.pdf", page=2,
+              section="What needs to improve", council="Northbridge"),
+        chunk(2, "\u2022 Management oversight of the front door.\n\u2022 The timeliness of visits to children.", "r.pdf",
+              page=3, section="What needs to improve", council="Northbridge"),
+        chunk(3, "Partners share plans well.", "r.pdf", page=4, section="Working together \u203a Strengths",
+              council="Northbridge"),
+        chunk(4, "Leaders are visible to staff.", "r.pdf", page=4, section="Leadership \u203a Strengths",
+              council="Northbridge"),
+    ]
+
+
+def test_a_lead_in_comes_with_its_items_across_chunks_and_pages():
+    keyword = index_of(*_report(), *FILLER)
+    lead = next(s for s in document_sections(keyword, "r.pdf") if s.lead_in)
+    assert lead.lead_in == "The local authority should improve:"
+    assert [(i.text, i.chunk.page) for i in lead.items] == [
+        ("The quality of assessments.", 2), ("Management oversight of the front door.", 3),
+        ("The timeliness of visits to children.", 3)]
+    query = ask(keyword, "What does Northbridge need to improve?")
+    answer = answer_from_section(query, passages(keyword, query, [1.0] * 5), keyword)
+    assert answer.mode == "section"
+    assert [(c.quote, c.page) for c in answer.citations] == [
+        ("The local authority should improve:", 2), ("The quality of assessments.", 2),
+        ("Management oversight of the front door.", 3), ("The timeliness of visits to children.", 3)]
+    assert answer.retrieved[0].page == 2  # what it quotes comes first
+
+
+def test_the_section_a_question_qualifies_is_the_one_answered():
+    keyword = index_of(*_report(), *FILLER)
+    query = ask(keyword, "Summarise the strengths under working together in Northbridge")
+    answer = answer_from_section(query, passages(keyword, query, [1.0] * 5), keyword)
+    assert [c.quote for c in answer.citations] == ["Partners share plans well."]
+    query = ask(keyword, "What strengths did they find in Northbridge?")  # none qualified: each in turn
+    answer = answer_from_section(query, passages(keyword, query, [1.0] * 5), keyword)
+    assert [c.quote for c in answer.citations] == ["Partners share plans well.", "Leaders are visible to staff."]
+
+
+def test_section_items_is_how_many_items_a_section_answer_quotes(monkeypatch):
+    keyword = index_of(*_report(), *FILLER)
+    query = ask(keyword, "What does Northbridge need to improve?")
+    monkeypatch.setattr(tuning, "SECTION_ITEMS", 2)
+    answer = answer_from_section(query, passages(keyword, query, [1.0] * 5), keyword)
+    assert [c.quote for c in answer.citations][1:] == ["The quality of assessments.",
+                                                       "Management oversight of the front door."]
+
+
+def test_section_documents_is_how_many_documents_are_looked_in(monkeypatch):
+    other = [chunk(0, f"Meeting {n} discussed budgets.", f"m{n}.pdf", council="Northbridge") for n in range(2)]
+    keyword = index_of(*other, *_report(), *FILLER)
+    query = ask(keyword, "What does Northbridge need to improve?")
+    retrieved = passages(keyword, query, [1.0] * 7)
+    assert answer_from_section(query, retrieved, keyword) is not None
+    monkeypatch.setattr(tuning, "SECTION_DOCUMENTS", 2)
+    assert answer_from_section(query, retrieved, keyword) is None
+
+
+@pytest.mark.shared
+def test_a_briefing_on_an_inspection_gives_its_judgements_summary_and_what_must_improve(indexed, monkeypatch):
+    answer = indexed.ask("brief me on Trafford's 2019 Ofsted inspection")
+    assert answer.mode == "briefing" and answer.answer.startswith("Briefing: ")
+    parts = [line for line in answer.answer.splitlines() if line.endswith(":")]
+    assert parts == ["Judgements:", "Summary:", "What needs to improve:"]
+    assert any(c.quote == "Overall effectiveness Inadequate" for c in answer.citations)
+    assert {c.source for c in answer.citations} == {"ofsted/ofsted_trafford_08-may-2019.pdf"}
+    summary = [line for line in answer.answer.split("Summary:")[1].split("What needs to improve:")[0].splitlines()
+               if line.strip()]
+    assert len(summary) == tuning.BRIEFING_SUMMARY_SENTENCES
+    improve = answer.answer.split("What needs to improve:")[1].strip().splitlines()
+    assert len(improve) == tuning.BRIEFING_ITEMS
+    monkeypatch.setattr(tuning, "BRIEFING_ITEMS", 2)
+    monkeypatch.setattr(tuning, "BRIEFING_SUMMARY_SENTENCES", 1)
+    answer = indexed.ask("brief me on Trafford's 2019 Ofsted inspection")
+    assert len(answer.answer.split("What needs to improve:")[1].strip().splitlines()) == 2
+    assert len([line for line in answer.answer.split("Summary:")[1].split("What needs to improve:")[0].splitlines()
+                if line.strip()]) == 1
+
+
+@pytest.mark.shared
+def test_a_briefing_on_a_peer_review_gives_its_strengths_areas_and_next_steps(indexed):
+    answer = indexed.ask("What should I know about the Windsor and Maidenhead peer review?")
+    assert answer.mode == "briefing"
+    assert [line for line in answer.answer.splitlines() if line.endswith(":")][:2] == [
+        "Strengths:", "Areas for consideration:"]
+    assert {c.source for c in answer.citations} == {"windsor-maidenhead-2016/windsor-maidenhead-2016-briefing-note.pdf"}
