@@ -86,6 +86,23 @@ def ask(question: str | None, as_json: bool, from_stdin: bool, council: str | No
         sys.stdout.flush()
 
 
+@main.command()
+@click.argument("council")
+@click.option("--kind", help="The kind of document: inspection, peer review, ... (default: the newest of any).")
+@click.option("--year", type=int, help="The document's year (default: the newest).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def brief(council: str, kind: str | None, year: int | None, as_json: bool) -> None:
+    """A short cited briefing on one of COUNCIL's documents: an inspection report's judgements, summary and
+    what needs to improve; a peer review's strengths, areas for consideration and next steps."""
+    from .core.types import Filters
+    from .render import answer_as_text
+
+    bot = _open_bot()
+    document = " ".join(filter(None, [str(year) if year else "latest" if not kind else "", kind or "report"]))
+    answer = bot.ask(f"brief me on {council}'s {document}", Filters(council=council, year=year, doc_type=kind))
+    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer_as_text(answer))
+
+
 @main.command(name="eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--answers-out", type=click.Path(dir_okay=False, path_type=Path), help="Also save the answers.")

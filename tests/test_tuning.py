@@ -257,3 +257,41 @@ def test_the_tuning_module_is_the_only_home_of_these_numbers():
             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
                 assert node.targets[0].id not in names, f"{path.relative_to(ROOT)} defines {node.targets[0].id}"
 
+
+
+def _northbridge_and_others():
+    from bot.core.retrieve import Retriever
+
+    others = [chunk(0, f"Adoption timeliness in council {n} is good.", f"o{n}.pdf", council=f"Eastmoor {n}")
+              for n in range(3)]
+    keyword = index_of(chunk(0, "The review found the timeliness of visits improved.", "n.pdf", council="Northbridge"),
+                       chunk(1, "The review found staff morale is high.", "n.pdf", council="Northbridge"),
+                       *others, *FILLER)
+    return keyword, Retriever(None, keyword)
+
+
+def test_absent_share_is_how_much_of_a_question_its_documents_must_not_say_to_abstain(monkeypatch):
+    keyword, retriever = _northbridge_and_others()
+    query = ask(keyword, "What did the Northbridge report say about adoption timeliness?")
+    answer = extract(query, passages(keyword, query, [1.0, 0.5]), keyword, retriever.scope(query))
+    assert answer.abstained and "None of those about Northbridge mentions adoption." in answer.answer
+    monkeypatch.setattr(tuning, "ABSENT_SHARE", 0.9)
+    answer = extract(query, passages(keyword, query, [1.0, 0.5]), keyword, retriever.scope(query))
+    assert not answer.abstained and answer.citations[0].source == "n.pdf"
+
+
+def test_telling_candidates_is_how_far_down_a_sentence_holding_the_telling_word_is_looked_for(monkeypatch):
+    from bot.core.retrieve import Retriever
+
+    keyword = index_of(chunk(0, "Visits to children by the east team were timely.", "n.pdf", council="Northbridge"),
+                       chunk(1, "Morale was low.", "n.pdf", council="Northbridge"),
+                       *(chunk(0, f"The east team of council {n} visits children.", f"o{n}.pdf", council=f"Eastmoor {n}")
+                         for n in range(8)), *FILLER)
+    query = ask(keyword, "What about morale on the east team visits in Northbridge?")
+    retrieved = passages(keyword, query, [1.0, 0.2])
+    assert not retrieved[0].sentences[0].carries()  # the first passage's sentence lacks 'morale'
+    scope = Retriever(None, keyword).scope(query)
+    answer = extract(query, retrieved, keyword, scope)
+    assert not answer.abstained and answer.citations[0].quote == "Morale was low."
+    monkeypatch.setattr(tuning, "TELLING_CANDIDATES", 0)
+    assert extract(query, retrieved, keyword, scope).abstained

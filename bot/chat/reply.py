@@ -46,6 +46,12 @@ class Reply:
     # Facts across reports: the prose is a table of rows, and each source shows the line it was read from.
     quotes_in_sources: bool = False
 
+    def prose_lines(self) -> list[tuple[str, bool]]:
+        """The prose a line at a time, each with whether it heads what follows ('Judgements:', 'Briefing: …'):
+        a list's or a briefing's headings, for a platform to set in bold."""
+        return [(line, not line.startswith("\u2022") and (line.endswith(":") or line.startswith("Briefing: ")))
+                for line in self.prose.split("\n")]
+
     @property
     def text(self) -> str:
         """The reply as plain text: for notifications and wherever rich content can't be shown."""

@@ -83,11 +83,17 @@ def _document_lines(keyword: KeywordIndex, source: str) -> list[_Line]:
     for part, kinds in _DOCUMENT_PARTS:
         for kind in kinds:
             matching = [s for s in sections if any(patterns[kind].search(n.lower()) for n in s.names())]
-            items: list[Item] = [i for s in matching for i in s.items if len(i.text.split()) >= 3]
+            used = {line.quote for line in lines}
+            items: list[Item] = [i for s in matching for i in s.items if len(i.text.split()) >= 3
+                                 and i.text not in used]
             if items:
                 lines += [_Line(part, i.text, i.chunk) for i in items[:tuning.BRIEFING_ITEMS]]
                 break
     return lines or _summary(keyword, source)
+
+
+def _parts_found(lines: list[_Line]) -> int:
+    return len({line.part for line in lines if line.part != "Summary"})
 
 
 def brief(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex, catalog: Catalog,
@@ -96,11 +102,22 @@ def brief(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex, catal
     source = choose_document(query, retrieved, catalog)
     if source is None:
         return None
-    record = next((r for r in records if r.source == source), None)
+    by_source = {r.source: r for r in records}
+    record = by_source.get(source)
     if record is not None and record.doc_type in INSPECTION_KINDS and record.facts:
         lines = _inspection_lines(record, keyword)
     else:
-        lines = _document_lines(keyword, source)
+        # Of a council's documents of the kind asked for (a peer review comes as a letter, a summary and its
+        # findings), the one with the most of a briefing's parts.
+        kinds = query.kinds or ({record.doc_type} if record is not None else set())
+        sources = list(dict.fromkeys([source, *(r.chunk.source for r in retrieved)]))
+        documents = [s for s in sources if s in by_source and by_source[s].council == (record.council if record else None)
+                     and (not kinds or kinds & {by_source[s].doc_type, *by_source[s].topics}
+                          or any(k in by_source[s].doc_type for k in kinds))]
+        found = [(_document_lines(keyword, s), s) for s in documents or [source]]
+        lines, source = max(found, key=lambda f: (_parts_found(f[0]),
+                                                  any(k in by_source[f[1]].doc_type for k in kinds) if f[1] in by_source
+                                                  else False))
     lines = [line for line in lines if line.chunk is not None and is_verbatim(line.quote, line.chunk.text)]
     if not lines:
         return None

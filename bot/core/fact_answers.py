@@ -55,10 +55,12 @@ def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[Docu
         reports = [r for r in reports if _years_of(r, asked.dated_by) & asked.years]
     if not asked.over_time:
         reports = _latest_of_each_council(reports)
-    wanted = set(JUDGEMENTS) if asked.fact == "judgements" else {asked.fact}
+    wanted = set(JUDGEMENTS) if asked.fact == "judgements" else {asked.fact, *_ALSO_JUDGES.get(asked.fact, ())}
     rows = [_Row(r, f) for r in reports for f in r.facts if f.fact in wanted]
     if asked.grade:
         rows = [row for row in rows if row.fact.value == asked.grade]
+    if asked.person:
+        rows = [row for row in rows if asked.person.strip().lower() in row.fact.value.lower()]
     rows.sort(key=lambda row: (row.record.council or "", row.date))
     considered = _considered(reports, councils, asked)
     if not rows:
@@ -66,6 +68,12 @@ def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[Docu
         return Answer(question, text, True, [], passages_of(retrieved), mode="facts")
     earlier = _earlier_items(rows, records) if asked.fact == "improvement" and asked.said_before else {}
     return _table(question, asked, rows[:tuning.MAX_ROWS], considered, len(rows), earlier, retrieved, keyword)
+
+
+# A judgement the 2018-2025 framework made of two things at once is a judgement of each: a council judged
+# outstanding for 'children in care and care leavers' was judged outstanding for children in care.
+_ALSO_JUDGES = {"children_in_care": ("children_in_care_and_care_leavers",),
+                "care_leavers": ("children_in_care_and_care_leavers",)}
 
 
 def _years_of(record: DocumentRecord, dated_by: str) -> set[int]:

@@ -248,3 +248,24 @@ def _fell_back(fallback: Answer, why: str, checks: Checks | None = None,
                sentences: list[AnsweredSentence] | None = None) -> Answer:
     return replace(fallback, checks=replace(checks or Checks(), fallback=why),
                    sentences=sentences or fallback.sentences)
+
+
+def quoted_first(answer: Answer, retrieved: list[Retrieved], keyword) -> list[Retrieved]:
+    """The retrieved passages with those an answer quotes first, in its order: a model given them reads every
+    item of a section, however retrieval ranked them."""
+    chunks = [keyword.chunk_holding(c.source, c.quote, c.page) for c in answer.citations]
+    ids = list(dict.fromkeys(c.id for c in chunks if c is not None))
+    by_id = {r.chunk.id: r for r in retrieved}
+    first = [by_id.get(i) or Retrieved(keyword.chunks[keyword.by_id[i]], 0.0) for i in ids]
+    return first + [r for r in retrieved if r.chunk.id not in set(ids)]
+
+
+def with_items_of(written: Answer, listed: Answer) -> Answer:
+    """A model's answer on a section or a briefing, with every item of the list the model read among its
+    quotes: the model's prose summarises, the items are there word for word to check it by."""
+    if written.mode != "llm":
+        return written
+    quoted = {(c.source, c.quote) for c in written.citations}
+    extra = [replace(c, n=len(written.citations) + i) for i, c in enumerate(
+        (c for c in listed.citations if (c.source, c.quote) not in quoted), start=1)]
+    return replace(written, citations=written.citations + extra)

@@ -25,7 +25,7 @@ FACT_WORDS = [
     # 'Norfolk's judgements over time': every judgement of each report, a row per report.
     ("judgements", r"\bjudgements\b|\bgrades\b|\bratings\b"),
     ("overall_effectiveness", r"overall|judged|judgement|graded|grade|rated|rating"),
-    ("lead_inspector", r"lead\s+inspectors?|who\s+(?:led|inspected)|inspectors?\b"),
+    ("lead_inspector", r"lead\s+inspectors?|who\s+(?:led|inspected)|inspectors?\b|\b(?:led|inspected)\s+by\s+[A-Z]"),
     # What must improve, not what has improved.
     ("improvement", r"\b(?:must|should|needs?\s+to|has\s+to|have\s+to)\s+(?:\w+\s+){0,3}?improve\b|\bto\s+improve\b|"
                     r"\bareas?\s+for\s+improvement|\brecommendations?\b"),
@@ -49,6 +49,8 @@ _INSPECTED = re.compile(r"\binspected\b|\bfinished\b|\bended\b|\bcarried\s+out\b
 _ABOUT_GRADES = re.compile(r"\bjudge|\bjudgement|\bgrade|\brated\b|\brating|\boutstanding\b|\bgood\b|\boverall\b|"
                            r"\brequires?\s+improvement\b|\binadequate\b|\binspect", re.I)
 _GRADE = re.compile(r"\b(outstanding|good|requires?\s+improvement|inadequate)\b", re.I)
+# 'led by Jane Doe', 'inspected by Jane Doe': the inspector named.
+_LED_BY = re.compile(r"\b(?:led|inspected|carried\s+out)\s+by\s+((?:[A-Z][\w'’.-]+\s?){2,4})")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class FactQuestion:
     grade: str | None  # only reports with this grade
     over_time: bool  # every report, in date order; else each council's latest
     said_before: bool
+    person: str | None = None  # only reports this inspector led ('which councils' inspections did Jane Doe lead')
 
 
 @lru_cache(maxsize=1)
@@ -90,6 +93,7 @@ def fact_question(question: str, councils: set[str]) -> FactQuestion | None:
     if (fact in JUDGEMENTS or fact == "judgements") and not about_grades:
         return None  # 'which councils support care leavers in custody' asks about practice, not a grade
     grade = _GRADE.search(question)
+    person = _LED_BY.search(question) if fact == "lead_inspector" else None
     return FactQuestion(
         fact=fact, councils=frozenset(councils), region=region,
         since=int(since.group(1)) if since else None,
@@ -97,7 +101,8 @@ def fact_question(question: str, councils: set[str]) -> FactQuestion | None:
         dated_by="publication" if _PUBLISHED.search(question) else "inspection" if _INSPECTED.search(question)
         else "any",
         grade=grade_of(grade.group(1)) if grade and (fact in JUDGEMENTS or fact == "judgements") else None,
-        over_time=bool(over_time), said_before=bool(_SAID_BEFORE.search(question)))
+        over_time=bool(over_time) or person is not None, said_before=bool(_SAID_BEFORE.search(question)),
+        person=person.group(1) if person else None)
 
 
 TIMELINE = re.compile(r"\bover\s+time\b|\bbeen\s+described\b|\bhow\s+(?:has|have)\b.{0,80}\bchanged\b|\btimeline\b|"

@@ -18,7 +18,7 @@ from .briefing import brief
 from .catalog import Catalog
 from .fact_answers import answer_from_facts
 from .followup import standalone
-from .generate import llm_answer
+from .generate import llm_answer, quoted_first, with_items_of
 from .llm import make_llm
 from .prompts import Prompts
 from .query import analyse
@@ -168,9 +168,13 @@ class ReviewBot:
             answer = told or extract(query, retrieved[:passages], retriever.keyword, retriever.scope(query, filters))
         # When no passage carries the question, the model is not asked: a model given passages answers from
         # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.
-        if self.llm is not None and answer.mode == "extractive" and not answer.abstained:
-            answer = llm_answer(query, retrieved, self.llm, self.prompts, self.store.embedder.count_tokens,
-                                self.settings.llm_source_tokens, answer, on_text)
+        if self.llm is not None and answer.mode in ("extractive", "section", "briefing") and not answer.abstained:
+            # A section's or a briefing's passages go first, so that a model summarising 'the key strengths'
+            # reads every one of them.
+            sources = retrieved if answer.mode == "extractive" else quoted_first(answer, retrieved, retriever.keyword)
+            written = llm_answer(query, sources, self.llm, self.prompts, self.store.embedder.count_tokens,
+                                 self.settings.llm_source_tokens, answer, on_text)
+            answer = written if answer.mode == "extractive" else with_items_of(written, answer)
         finished = time.perf_counter()
         answer.timings_ms = Timings(retrieve=round((retrieved_at - started) * 1000, 1),
                                     answer=round((finished - retrieved_at) * 1000, 1),

@@ -76,7 +76,8 @@ def _content(reply: Reply) -> list[Block]:
     """What the answer says: the prose (a model's, or why the documents don't answer) and the quotes."""
     blocks: list[Block] = []
     if reply.prose:
-        blocks.extend(_sections(escape(reply.prose).split("\n")))
+        blocks.extend(_sections([f"*{escape(line)}*" if heading else escape(line)
+                                 for line, heading in reply.prose_lines()]))
     if reply.quotes and reply.generated:
         blocks.append(_context("*What the sources say*"))
     for quote, numbers in reply.quotes:

@@ -47,7 +47,8 @@ def _reference(source: Source) -> str:
 
 def message_text(reply: Reply) -> str:
     """The answer as Teams markdown: the prose, then each quote as a block quote, each with its [n]."""
-    parts = [reply.prose] if reply.prose else []
+    parts = ["\n".join(f"**{line}**" if heading else line for line, heading in reply.prose_lines())] \
+        if reply.prose else []
     parts.extend(f"> \u201c{quote}\u201d {''.join(f'[{n}]' for n in numbers)}" for quote, numbers in reply.quotes)
     return "\n\n".join(parts)
 
