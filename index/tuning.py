@@ -93,8 +93,10 @@ MIN_COVERAGE = 0.4
 MIN_SIMILARITY = 0.6
 # ...and holds the question's rare words, unless it holds this share of the question without them.
 STRONG_COVERAGE = 0.6
-# The documents a question names don't say when its words they never use carry this share of its weight.
-ABSENT_SHARE = 0.5
+# The documents a question names don't say when its words they never use carry this share of its weight,
+# unless a sentence of theirs is this close to it in meaning (a paraphrase: 'overloaded', 'too many children').
+ABSENT_SHARE = 0.6
+ABSENT_SIMILARITY = 0.5
 # A best sentence that carries too little of the question gives way to the best of this many that holds its
 # most telling word, where the documents asked about use that word.
 TELLING_CANDIDATES = 12
@@ -111,6 +113,8 @@ MAX_QUOTES = 3
 MAX_LIST_ITEMS = 6
 # A further quote must score this share of the first's.
 NEXT_QUOTE_SHARE = 0.8
+# A quote asked for to paste is a sentence of at least this many words, where one answers.
+QUOTE_MIN_WORDS = 8
 
 # --- Sections and briefings (docs/quality.md "Sections and briefings") ---------------------------------
 
@@ -140,6 +144,8 @@ QUOTATION_CHARACTERS = 8
 SAID_BEFORE_SHARE = 0.5
 # Rows a facts answer shows; `reviewbot facts` lists them all.
 MAX_ROWS = 40
+# A table of judgements of at most this many rows quotes each report's opening sentence beside its grade.
+FACT_SUMMARIES = 12
 # Documents a timeline reads, one finding each, and how far down the ranking it looks for them.
 TIMELINE_DOCUMENTS = 8
 TIMELINE_DEPTH = 400

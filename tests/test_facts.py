@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -293,3 +294,27 @@ def test_a_number_or_a_list_of_things_in_the_reports_is_left_to_the_passages():
         assert fact_question(question, {"Leicestershire"} if "Leicester" in question else set()) is None, question
     assert fact_question("What did the latest Luton report say had improved since 2022?", {"Luton"}) is None
     assert fact_question("How many times was advocacy used before the inspection?", set()) is None
+
+
+def test_who_led_which_inspections_and_a_councils_last_reports():
+    records = [report("Trafford", "2019-03-08", overall_effectiveness="inadequate"),
+               report("Trafford", "2023-05-01", overall_effectiveness="good"),
+               report("Bolton", "2023-09-15", overall_effectiveness="outstanding")]
+    records = [replace(r, facts=r.facts + (Fact("lead_inspector", name, 1, f"Lead inspector: {name}"),))
+               for r, name in zip(records, ["Jane Doe", "Sam Lee", "Jane Doe"])]
+    asked = fact_question("Which councils' inspections were led by Jane Doe?", set())
+    answer = answer_from_facts("q", asked, records, [])
+    assert [line.split(":")[0] for line in answer.answer.splitlines()[1:]] == ["\u2022 Bolton, 2023-09-15",
+                                                                               "\u2022 Trafford, 2019-03-08"]
+    asked = fact_question("who led Trafford's last two ofsted inspections?", {"Trafford"})
+    assert asked.latest == 2 and asked.over_time
+    assert "Jane Doe" in answer_from_facts("q", asked, records, []).answer
+
+
+def test_a_judgement_of_two_things_at_once_counts_for_each():
+    records = [report("Wirral", "2022-02-02", children_in_care_and_care_leavers="outstanding"),
+               report("Bolton", "2026-01-15", children_in_care="outstanding")]
+    asked = fact_question("Which councils were judged outstanding for the experiences and progress of children "
+                          "in care?", set())
+    assert {line.split(",")[0] for line in answer_from_facts("q", asked, records, []).answer.splitlines()[1:]} == {
+        "\u2022 Bolton", "\u2022 Wirral"}

@@ -25,6 +25,8 @@ from .hand_built import FILLER, ask, chunk, index_of
     # what they want back
     ("Pull out something on early help from the peer review", "early help from the peer review"),
     ("Can you list the areas for improvement?", "areas for improvement?"),
+    # words that judge or tell rather than name the topic
+    ("what happened that made things go so badly wrong with practice?", "what that made go with practice?"),
 ])
 def test_each_class_of_framing_is_taken_out_of_the_topic(question, topic):
     assert read_request(question).topic == topic
@@ -95,3 +97,14 @@ def test_a_year_names_a_reports_inspection_or_its_publication_as_the_question_sa
     assert fact_question("Which councils were judged inadequate in reports published in 2023?", set()).dated_by \
         == "publication"
     assert fact_question("Which councils were judged inadequate in 2023?", set()).dated_by == "any"
+
+
+def test_a_briefing_asked_for_in_other_words():
+    for question in ("Give me an overview of the 2024 inspection", "bring me up to speed on the peer review",
+                     "what do i need to know about Trafford's last Ofsted report"):
+        assert read_request(question).shape == "briefing", question
+
+
+def test_a_section_named_in_a_how_question_is_its_topic_not_a_list_asked_for():
+    assert read_request("How did the scrutiny panel decide to look at the four priorities?").section is None
+    assert read_request("What were the four priorities?").section == "priorities"

@@ -45,8 +45,13 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
     if not query.terms:  # nothing asked but what picks the documents: no sentence can be chosen for it
         return _abstain(query.question, retrieved, nearest, "")
     candidates = _candidates(query, retrieved, keyword)
+    if query.request is not None and query.request.shape == "quote":
+        # A line to paste into a report is a sentence, not a table's row ('Children in care Outstanding').
+        sentences = [c for c in candidates if len(c.text.split()) >= tuning.QUOTE_MIN_WORDS]
+        candidates = sentences if any(c.sentence.carries() for c in sentences) else candidates
     absent = _absent_from_scope(query, keyword, scope)
-    if absent and not (candidates and candidates[0].sentence.similarity >= tuning.MIN_SIMILARITY):
+    if absent and not any(c.sentence.similarity >= tuning.ABSENT_SIMILARITY
+                          for c in candidates[:tuning.TELLING_CANDIDATES]):
         # The documents the question is about never use its most telling word: they don't say.
         return _abstain(query.question, retrieved, nearest, f" None of those about {_scope_words(query)} "
                         f"mentions {absent}.")

@@ -10,7 +10,7 @@ from typing import Iterable
 from index import tuning
 from index.keyword import KeywordIndex
 from index.records import JUDGEMENTS, Chunk, DocumentRecord, Fact
-from index.text import is_verbatim, lines_and_units
+from index.text import is_verbatim
 from index.vocabulary import INSPECTION_KINDS
 from index.vocabulary import sections as section_patterns
 
@@ -18,14 +18,12 @@ from .answer import passages_quoted_first
 from .catalog import Catalog
 from .query import Query
 from .retrieve import Retrieved
-from .sections import Item, document_sections
+from .sections import Item, document_sections, summary_sentences
 from .types import Answer, AnsweredSentence, Citation
 
 # What a briefing on a peer review or another document covers, in order: a section of each of these kinds.
 _DOCUMENT_PARTS = [("Strengths", ("strengths",)), ("Areas for consideration", ("areas for consideration",)),
                    ("Next steps", ("next steps", "priorities", "recommendations", "actions"))]
-# A summary's sentence is a real sentence, not a table's cell or a field.
-_SUMMARY_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -52,16 +50,8 @@ def choose_document(query: Query, retrieved: list[Retrieved], catalog: Catalog) 
 
 
 def _summary(keyword: KeywordIndex, source: str) -> list[_Line]:
-    """The first sentences of a report's opening summary: after its title, dates and judgements."""
-    found = []
-    for index in keyword.chunks_of(source):
-        chunk = keyword.chunks[index]
-        for _, unit in lines_and_units(chunk.text, chunk.headings()):
-            if len(unit.split()) >= _SUMMARY_WORDS and unit.endswith(".") and ":" not in unit[:40]:
-                found.append(_Line("Summary", unit, chunk))
-                if len(found) == tuning.BRIEFING_SUMMARY_SENTENCES:
-                    return found
-    return found
+    return [_Line("Summary", item.text, item.chunk)
+            for item in summary_sentences(keyword, source, tuning.BRIEFING_SUMMARY_SENTENCES)]
 
 
 def _inspection_lines(record: DocumentRecord, keyword: KeywordIndex) -> list[_Line]:

@@ -15,12 +15,13 @@ from typing import Iterable
 
 from index import tuning
 from index.keyword import KeywordIndex
-from index.records import JUDGEMENTS, DocumentRecord, Fact
+from index.records import JUDGEMENTS, Chunk, DocumentRecord, Fact
 from index.text import tokenize
 
 from .answer import passages_of, passages_quoted_first
 from .retrieve import Retrieved
 from .routing import FactQuestion, regions
+from .sections import summary_sentences
 from .types import Answer, AnsweredSentence, Citation
 
 
@@ -55,6 +56,8 @@ def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[Docu
         reports = [r for r in reports if _years_of(r, asked.dated_by) & asked.years]
     if not asked.over_time:
         reports = _latest_of_each_council(reports)
+    elif asked.latest:
+        reports = _latest_of_each_council(reports, asked.latest)
     wanted = set(JUDGEMENTS) if asked.fact == "judgements" else {asked.fact, *_ALSO_JUDGES.get(asked.fact, ())}
     rows = [_Row(r, f) for r in reports for f in r.facts if f.fact in wanted]
     if asked.grade:
@@ -94,13 +97,12 @@ def _one_copy_each(reports: list[DocumentRecord]) -> list[DocumentRecord]:
     return list(seen.values())
 
 
-def _latest_of_each_council(reports: list[DocumentRecord]) -> list[DocumentRecord]:
-    latest: dict[str, DocumentRecord] = {}
+def _latest_of_each_council(reports: list[DocumentRecord], n: int = 1) -> list[DocumentRecord]:
+    """Each council's newest `n` reports."""
+    by_council: dict[str, list[DocumentRecord]] = {}
     for r in reports:
-        key = r.council or r.source
-        if key not in latest or (r.report_date or "") > (latest[key].report_date or ""):
-            latest[key] = r
-    return list(latest.values())
+        by_council.setdefault(r.council or r.source, []).append(r)
+    return [r for kept in by_council.values() for r in sorted(kept, key=lambda r: r.report_date or "")[-n:]]
 
 
 def _considered(reports: list[DocumentRecord], councils: set[str], asked: FactQuestion) -> str:
@@ -150,18 +152,29 @@ def _table(question: str, asked: FactQuestion, rows: list[_Row], considered: str
             lines.append(line)
             numbers = [n for _, n in cited]
             sentences.append(AnsweredSentence.quoted(line.lstrip("\u2022 "), numbers))
+    # A judgement's row is a table's line: the report's own opening sentence says what it means, when the
+    # rows are few enough to read.
+    summarise = keyword is not None and asked.fact in JUDGEMENTS and len(rows) <= tuning.FACT_SUMMARIES
+    extra: list[Chunk] = []
     for i, row in enumerate(rows if asked.fact != "judgements" else []):
         n = cite(row)
         value = row.fact.value
         line = f"\u2022 {row.record.council or '?'}, {row.date or 'undated'}: {value} [{n}]"
+        numbers = [n]
+        for item in summary_sentences(keyword, row.record.source, 1) if summarise else []:
+            numbers.append(len(citations) + 1)
+            citations.append(Citation.from_chunk(numbers[-1], item.chunk, item.text))
+            extra.append(item.chunk)
+            line += f" \u2014 \u201c{item.text}\u201d [{numbers[-1]}]"
         for before in earlier.get(i, []):
             line += f"; said before ({before.date}) [{cite(before)}]"
         lines.append(line)
-        sentences.append(AnsweredSentence.quoted(line.lstrip("\u2022 "), [n]))
+        sentences.append(AnsweredSentence.quoted(line.lstrip("\u2022 "), numbers))
     if total > len(rows):
         lines.append(f"\u2026 and {total - len(rows)} more (`reviewbot facts` lists them all).")
     # The passages the rows were read from first, so that the reader sees them.
     holding = [keyword.chunk_holding(c.source, c.quote, c.page) for c in citations] if keyword is not None else []
+    holding += extra
     return Answer(question, "\n".join(lines), False, citations,
                   passages_quoted_first([c for c in holding if c is not None], retrieved), mode="facts",
                   sentences=sentences)

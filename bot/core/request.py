@@ -24,6 +24,9 @@ _LIST = re.compile(r"\b(?:summari[sz]e|sum up|summary of|list|rundown|take me th
                    r"(?:main|key)|what are the (?:main|key)|the (?:main|key) (?:points|things|findings|issues))\b")
 
 
+_HOW = re.compile(r"\W*(?:how|why|when|where)\b", re.I)
+
+
 def _lines(name: str) -> list[str]:
     text = resources.files(_LEXICONS).joinpath(name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
@@ -105,6 +108,9 @@ def read_request(question: str) -> Request:
     topic = _tidy(_generic().sub(" ", _AUTHOR.sub(" ", _requests().sub(" ", asked)))) or asked
     lowered = expanded.lower()
     section = section_named(lowered)
+    # 'How did the panel decide to look at the priorities?' asks how, not for the priorities.
+    if section is not None and _HOW.match(topic) and not _LIST.search(lowered):
+        section = None
     # A section named wins over a briefing: 'brief me on what the review said they should consider' wants the
     # areas for consideration.
     if section is not None:

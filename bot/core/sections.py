@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from index import tuning
 from index.keyword import KeywordIndex
 from index.records import SECTION_SEPARATOR, Chunk
-from index.text import BULLET_PREFIX, is_verbatim, split_sentences, tokenize
+from index.text import BULLET_PREFIX, is_verbatim, lines_and_units, split_sentences, tokenize
 from index.vocabulary import sections as section_patterns
 
 from .answer import passages_quoted_first
@@ -18,6 +18,9 @@ from .query import Query
 from .retrieve import Retrieved
 from .sentences import covered, is_heading
 from .types import Answer, AnsweredSentence, Citation
+
+# A summary's sentence is a real sentence, not a table's cell or a field.
+_SUMMARY_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,20 @@ def document_sections(keyword: KeywordIndex, source: str) -> list[Section]:
                 if lead is not None:
                     lead.items.append(item)
     return [s for s in found if s.items]
+
+
+def summary_sentences(keyword: KeywordIndex, source: str, n: int) -> list[Item]:
+    """The first `n` sentences of a document's opening summary: after its title, dates and judgements, the
+    first that are real sentences, not a table's cells or a field's value."""
+    found: list[Item] = []
+    for index in keyword.chunks_of(source):
+        chunk = keyword.chunks[index]
+        for _, unit in lines_and_units(chunk.text, chunk.headings()):
+            if len(unit.split()) >= _SUMMARY_WORDS and unit.endswith(".") and ":" not in unit[:40]:
+                found.append(Item(unit, chunk))
+                if len(found) == n:
+                    return found
+    return found
 
 
 def _pattern(name: str) -> re.Pattern:
