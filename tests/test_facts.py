@@ -318,3 +318,18 @@ def test_a_judgement_of_two_things_at_once_counts_for_each():
                           "in care?", set())
     assert {line.split(",")[0] for line in answer_from_facts("q", asked, records, []).answer.splitlines()[1:]} == {
         "\u2022 Bolton", "\u2022 Wirral"}
+
+
+def test_fact_summaries_quotes_each_reports_opening_sentence_beside_a_few_grades(monkeypatch):
+    from .hand_built import chunk, index_of
+
+    records = [report("Wirral", "2024-02-02", overall_effectiveness="outstanding"),
+               report("Bolton", "2023-09-15", overall_effectiveness="outstanding")]
+    keyword = index_of(*(chunk(0, f"Overall effectiveness Outstanding\nChildren in {r.council} receive excellent "
+                                  f"services that make a real difference to their lives.", r.source, council=r.council)
+                         for r in records))
+    asked = fact_question("Which councils were judged outstanding overall?", set())
+    answer = answer_from_facts("q", asked, records, [], keyword=keyword)
+    assert "\u201cChildren in Wirral receive excellent services" in answer.answer and len(answer.citations) == 4
+    monkeypatch.setattr(tuning, "FACT_SUMMARIES", 1)
+    assert len(answer_from_facts("q", asked, records, [], keyword=keyword).citations) == 2

@@ -259,25 +259,35 @@ def test_the_tuning_module_is_the_only_home_of_these_numbers():
 
 
 
-def _northbridge_and_others():
+def _morale_and_fleet(vectors=None):
     from bot.core.retrieve import Retriever
 
-    others = [chunk(0, f"Adoption timeliness in council {n} is good.", f"o{n}.pdf", council=f"Eastmoor {n}")
-              for n in range(3)]
-    keyword = index_of(chunk(0, "The review found the timeliness of visits improved.", "n.pdf", council="Northbridge"),
-                       chunk(1, "The review found staff morale is high.", "n.pdf", council="Northbridge"),
-                       *others, *FILLER)
+    keyword = index_of(chunk(0, "Visits by the east team were timely.", "n.pdf", council="Northbridge"),
+                       chunk(1, "Morale was low.", "n.pdf", council="Northbridge"),
+                       chunk(0, "The fleet vehicles were replaced.", "o.pdf", council="Eastmoor"), *FILLER,
+                       vectors=vectors)
     return keyword, Retriever(None, keyword)
 
 
 def test_absent_share_is_how_much_of_a_question_its_documents_must_not_say_to_abstain(monkeypatch):
-    keyword, retriever = _northbridge_and_others()
-    query = ask(keyword, "What did the Northbridge report say about adoption timeliness?")
-    answer = extract(query, passages(keyword, query, [1.0, 0.5]), keyword, retriever.scope(query))
-    assert answer.abstained and "None of those about Northbridge mentions adoption." in answer.answer
+    keyword, retriever = _morale_and_fleet()
+    query = ask(keyword, "What about morale and the fleet vehicles in Northbridge?")
+    retrieved = passages(keyword, query, [1.0, 0.9])
+    answer = extract(query, retrieved, keyword, retriever.scope(query))
+    assert answer.abstained and "None of those about Northbridge mentions fleet, vehicles." in answer.answer
     monkeypatch.setattr(tuning, "ABSENT_SHARE", 0.9)
-    answer = extract(query, passages(keyword, query, [1.0, 0.5]), keyword, retriever.scope(query))
-    assert not answer.abstained and answer.citations[0].source == "n.pdf"
+    answer = extract(query, retrieved, keyword, retriever.scope(query))
+    assert not answer.abstained and answer.citations[0].quote == "Morale was low."
+
+
+def test_absent_similarity_is_how_close_a_paraphrase_must_be_to_stand_for_absent_words(monkeypatch):
+    # The question's vector is (1, 0); 'Morale was low.' is at cosine 0.55 to it.
+    keyword, retriever = _morale_and_fleet(vectors=[[0.0, 1.0], [0.55, 0.835], [0.0, 1.0]] + [[0.0, 1.0]] * 4)
+    query = ask(keyword, "What about morale and the fleet vehicles in Northbridge?", [1.0, 0.0])
+    retrieved = passages(keyword, query, [1.0, 0.9])
+    assert not extract(query, retrieved, keyword, retriever.scope(query)).abstained
+    monkeypatch.setattr(tuning, "ABSENT_SIMILARITY", 0.6)
+    assert extract(query, retrieved, keyword, retriever.scope(query)).abstained
 
 
 def test_telling_candidates_is_how_far_down_a_sentence_holding_the_telling_word_is_looked_for(monkeypatch):
@@ -295,3 +305,15 @@ def test_telling_candidates_is_how_far_down_a_sentence_holding_the_telling_word_
     assert not answer.abstained and answer.citations[0].quote == "Morale was low."
     monkeypatch.setattr(tuning, "TELLING_CANDIDATES", 0)
     assert extract(query, retrieved, keyword, scope).abstained
+
+
+def test_quote_min_words_is_what_a_line_to_paste_must_be(monkeypatch):
+    keyword = index_of(chunk(0, "Children in care Outstanding\nChildren in care benefit from outstanding support "
+                                "and services here.", council="Northbridge"), *FILLER)
+    query = ask(keyword, "Give me a line on children in care being outstanding in Northbridge for my report")
+    assert query.request.shape == "quote"
+    quoted = extract(query, passages(keyword, query, [1.0]), keyword).citations
+    assert quoted[0].quote.startswith("Children in care benefit")
+    monkeypatch.setattr(tuning, "QUOTE_MIN_WORDS", 0)
+    assert extract(query, passages(keyword, query, [1.0]), keyword).citations[0].quote == \
+        "Children in care Outstanding"
