@@ -84,9 +84,10 @@ def peak_rss_mb_of(pid: int) -> float:
     return 0.0
 
 
-def embedding_model_speed(folders: list[Path], sample: int = 400) -> dict:
-    """MiniLM alone on the corpus's own chunks (as ingest embeds them): the ceiling for ingest speed."""
-    from index.embeddings import MiniLMEmbedder
+def embedding_model_speed(folders: list[Path], models_dir: Path, sample: int = 400) -> dict:
+    """MiniLM alone on the corpus's own chunks (as ingest embeds them), on each engine this machine runs: the
+    ceiling for ingest speed."""
+    from index.embeddings import MiniLMEmbedder, bfloat16_is_native, chosen_engine
     from ingest.chunking import chunk_document, document_key
     from ingest.parse import read_document
     from ingest.pipeline import discover
@@ -107,14 +108,15 @@ def embedding_model_speed(folders: list[Path], sample: int = 400) -> dict:
     texts = texts[:sample]
     pieces = sum(min(counter(t), 256) for t in texts)
     report = {"chunks": len(texts), "mean_word_pieces": round(pieces / len(texts), 1)}
-    for precision in ("float32", "auto"):
-        embedder = MiniLMEmbedder(precision)
+    engines = ["torch-float32", "onnx-float32", "onnx-int8"] + (["torch-bfloat16"] if bfloat16_is_native() else [])
+    for engine in engines:
+        embedder = MiniLMEmbedder(engine, models_dir)
         embedder.embed(texts[:16])  # loads the model
         started = time.perf_counter()
         embedder.embed(texts)
         seconds = time.perf_counter() - started
-        label = "bfloat16" if embedder.uses_bfloat16 else "float32"
-        report[f"{precision}_as_{label}_chunks_per_s"] = round(len(texts) / seconds, 1)
+        report[f"{engine}_chunks_per_s"] = round(len(texts) / seconds, 1)
+    report["ingest_engine"] = chosen_engine("auto", for_ingest=True)
     return report
 
 

@@ -21,7 +21,7 @@ def run_ingest(settings: Settings, paths: list[Path], collection: str) -> int:
 
     console = Console(stderr=True)
     try:
-        store = open_store(settings)
+        store = open_store(settings, for_ingest=True)
     except (StoreError, EmbeddingError) as exc:
         console.print(f"reviewbot: {exc}")
         return 1

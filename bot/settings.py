@@ -38,9 +38,10 @@ class Settings(BaseSettings):
     embeddings: Literal["minilm", "openai"] = _setting("minilm", "REVIEWBOT_EMBEDDINGS", "minilm or openai")
     embedding_model: str = _setting("text-embedding-3-small", "REVIEWBOT_EMBEDDING_MODEL", "a model name")
     embedding_retries: int = _setting(2, "REVIEWBOT_EMBEDDING_RETRIES", "a whole number, 0 or more")
-    # MiniLM's: "auto" (bfloat16 where the CPU has it), "float32" or "bfloat16"
-    embedding_precision: Literal["auto", "float32", "bfloat16"] = _setting(
-        "auto", "REVIEWBOT_EMBEDDING_PRECISION", "auto, float32 or bfloat16")
+    # MiniLM's engine: "auto" (for ingest torch bfloat16 where the CPU has it in hardware, else onnxruntime;
+    # for questions onnxruntime float32), or one of them for every job
+    embedding_engine: Literal["auto", "torch-bfloat16", "torch-float32", "onnx-float32", "onnx-int8"] = _setting(
+        "auto", "REVIEWBOT_EMBEDDING_ENGINE", "auto, torch-bfloat16, torch-float32, onnx-float32 or onnx-int8")
     llm: Literal["none", "openai", "azure"] = _setting("none", "REVIEWBOT_LLM", "none, openai or azure")
     llm_model: str = _setting("gpt-4o-mini", "REVIEWBOT_LLM_MODEL", "a model name")
     openai_base_url: str | None = _setting(None, "OPENAI_BASE_URL", "a URL")
@@ -65,7 +66,7 @@ class Settings(BaseSettings):
     docs_url: str | None = _setting(None, "REVIEWBOT_DOCS_URL", "a URL (http:// or https://)")
     index_refresh_seconds: float = _setting(60.0, "REVIEWBOT_INDEX_REFRESH_SECONDS", "seconds, more than 0")
 
-    @field_validator("embeddings", "embedding_precision", "llm", mode="before")
+    @field_validator("embeddings", "embedding_engine", "llm", mode="before")
     @classmethod
     def _lower_case(cls, value):
         return value.strip().lower() if isinstance(value, str) else value

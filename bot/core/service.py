@@ -31,9 +31,12 @@ from .types import Answer, Filters, Timings
 log = logging.getLogger("reviewbot.service")
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, for_ingest: bool = False) -> Store:
+    """The store, with the embedder for the job: ingest's the fastest this machine has, a question's one that
+    starts in seconds (see index/embeddings.py chosen_engine)."""
     embedder = make_embedder(settings.embeddings, settings.openai_base_url, settings.openai_api_key,
-                             settings.embedding_model, settings.embedding_precision, settings.embedding_retries)
+                             settings.embedding_model, settings.embedding_engine, settings.embedding_retries,
+                             settings.data_dir / "models", for_ingest)
     return Store(connect(settings.data_dir, settings.chroma_host, settings.chroma_port), embedder)
 
 
