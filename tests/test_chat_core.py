@@ -155,3 +155,16 @@ def test_a_stored_answer_comes_back_as_it_was_given(tmp_path):
            "timings_ms": {"retrieve": 1.0, "answer": 1.0, "total": 2.0}, "nearest_documents": [], "mode": "extractive"}
     loaded = Answer.from_dict(old)
     assert loaded.checks is None and loaded.retrieved[0].source == "a.pdf" and loaded.timings_ms.total == 2.0
+
+
+def test_a_briefing_reads_as_headed_lists_in_slack_and_teams():
+    from bot.chat.slack.blocks import answer_blocks
+    from bot.chat.teams.cards import message_text
+
+    text = "Briefing: Inspection of Northbridge, 2024-03-07\nJudgements:\n\u2022 \u201cCaseloads are manageable.\u201d [1]"
+    reply = reply_to(Answer("brief me", text, False, [CITATION], [], mode="briefing"), "a1", None)
+    assert reply.quotes == [] and COPY_REFERENCE in reply.actions
+    assert [heading for _, heading in reply.prose_lines()] == [True, True, False]
+    slack = "\n".join(b["text"]["text"] for b in answer_blocks(reply) if b.get("type") == "section")
+    assert "*Briefing: Inspection of Northbridge, 2024-03-07*\n*Judgements:*\n\u2022 \u201cCaseloads" in slack
+    assert message_text(reply).startswith("**Briefing: Inspection of Northbridge, 2024-03-07**\n**Judgements:**\n")

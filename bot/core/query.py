@@ -49,7 +49,8 @@ _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\
 _JUDGEMENT_WORDS = ["judged", "judgements?", "graded", "grades?", "rated", "ratings?"]
 _HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b|"
                        r"\bnumber of\b|%|\bper ?cent\b|\b(?:percentage|proportion) of\b|"
-                       r"\bthe (?:figure|stat|stats|statistic|number)\b", re.I)
+                       r"\bthe (?:figure|stat|stats|statistic|number)\b|"
+                       r"\bwhat\s+(?:were|are|was|is)\s+(?:the\s+)?(?:typical|average|usual)\s+\w+", re.I)
 # 'How much did it cost', 'how much extra money': an amount of money answers it, not any figure.
 _HOW_MUCH_MONEY = re.compile(r"\bhow much\b.{0,60}\b(?:cost|costs|spend|spent|money|budget|funding|fund|invest\w*|"
                              r"pay|paid|worth|overspend|savings?)\b|\bhow much (?:extra |more |new )?(?:money|funding)\b",

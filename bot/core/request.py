@@ -25,6 +25,9 @@ _LIST = re.compile(r"\b(?:summari[sz]e|sum up|summary of|list|rundown|take me th
 
 
 _HOW = re.compile(r"\W*(?:how|why|when|where)\b", re.I)
+# 'What did the 2023 report conclude?', 'the overall conclusion': a report's own summing up, asked of no topic.
+_CONCLUSION = re.compile(r"\bwhat\s+(?:did|does)\s+(?:the|its|their)\s+(?:\w+\s+){0,3}?(?:conclude|find|say)\s*[?.!]*\s*$",
+                         re.I)
 
 
 def _lines(name: str) -> list[str]:
@@ -115,7 +118,7 @@ def read_request(question: str) -> Request:
     # areas for consideration.
     if section is not None:
         shape: Shape = "list"
-    elif _briefing().search(expanded):
+    elif _briefing().search(expanded) or _CONCLUSION.search(asked):
         shape = "briefing"
     elif _LIST.search(lowered):
         shape = "list"
