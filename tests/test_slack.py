@@ -126,7 +126,7 @@ def test_direct_message_shows_a_status_then_the_answer(slack_setup):
     status = fake.wait_for("assistant.threads.setStatus", lambda p: p.get("channel_id") == "D1")
     assert status["thread_ts"] == "200.000001" and status["status"] and len(status["loading_messages"]) >= 2
     posted = fake.wait_for("chat.postMessage", lambda p: p.get("channel") == "D1")
-    assert "four priorities" in blocks_text(posted).lower()
+    assert "reduce caseloads in the assessment teams" in blocks_text(posted).lower()
     assert not [p for p in fake.called("chat.postMessage") if p.get("channel") == "D1" and "Looking" in p["text"]]
 
     ignored = [

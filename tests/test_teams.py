@@ -132,7 +132,7 @@ def test_channels_answer_only_when_mentioned_and_the_mention_is_stripped(teams_s
     assert not [e for e in reply["entities"] if e["type"] == "streaminfo"]  # Teams streams only in personal chats
     post(teams_setup, message(connector.url, "What are the four priorities?", conversation="19:group-chat",
                               kind="groupChat", mention=True))
-    assert "four priorities" in connector.wait_for_reply("19:group-chat")["text"].lower()
+    assert "reduce caseloads in the assessment teams" in connector.wait_for_reply("19:group-chat")["text"].lower()
 
 
 def test_teams_feedback_is_stored_with_its_comment(teams_setup):
