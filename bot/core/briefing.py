@@ -11,8 +11,7 @@ from index import tuning
 from index.keyword import KeywordIndex
 from index.records import JUDGEMENTS, Chunk, DocumentRecord, Fact
 from index.text import is_verbatim
-from index.vocabulary import INSPECTION_KINDS
-from index.vocabulary import section_headings
+from index.vocabulary import INSPECTION_KINDS, section_headings
 
 from .answer import passages_quoted_first
 from .catalog import Catalog
