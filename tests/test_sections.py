@@ -13,7 +13,6 @@ from ingest.structure import to_blocks
 from .hand_built import FILLER, ask, chunk, index_of, passages
 
 
-
 def test_a_table_whose_columns_are_sections_becomes_a_section_per_column():
     lines = [Line("Working together", 4, 2), Line("Table 3: Strengths and areas for consideration", 4),
              Line("Strengths", 4, 2), Line("Areas for consideration", 4),
