@@ -145,7 +145,11 @@ def _explain(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else "?"
-        field = next((f for f in Settings.model_fields.values() if f.validation_alias == name), None)
+        # A default that fails its check (a secret missing) is named by its field, a value given by its setting.
+        field = Settings.model_fields.get(name) or next(
+            (f for f in Settings.model_fields.values() if f.validation_alias == name), None)
+        name = field.validation_alias if field is not None else name
         accepts = field.description if field is not None else "another value"
-        lines.append(f"{name}={problem.get('input')!s}: not accepted; use {accepts}")
+        given = problem.get("input")
+        lines.append(f"{name}={'' if given is None else given}: not accepted; use {accepts}")
     return "\n".join(lines)
