@@ -109,8 +109,9 @@ def load_pdf(path: Path, ocr_dir: Path | None = None) -> Extracted:
             raise UnreadableFile("no text found in the PDF, even by OCR")
         has_images = any(_has_images(page) for page in pages[:5])
         if has_images:
-            raise UnreadableFile("no text layer (scanned or image-only pages): needs OCR before it can be indexed"
-                                 + (f" ({why_unread})" if why_unread else ""))
+            # Tesseract missing is said once for the whole ingest (see pipeline), a failure of OCR here.
+            failure = f" ({why_unread})" if why_unread and why_unread != NOT_INSTALLED else ""
+            raise UnreadableFile(f"no text layer (scanned or image-only pages): needs OCR before it can be indexed{failure}")
         if chars == 0:
             raise UnreadableFile("no text found in the PDF")
 
