@@ -154,8 +154,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        for rows in (measure_ocr(work), measure_questions(work), measure_page_view(work, args.national)):
-            print("\n".join(rows) + "\n", flush=True)
+        for measure in (measure_ocr, measure_questions, lambda w: measure_page_view(w, args.national)):
+            print("\n".join(measure(work)) + "\n", flush=True)
 
 
 if __name__ == "__main__":
