@@ -21,6 +21,7 @@ from bot.chat.service import ChatService
 from bot.chat.teams.app import HEALTH_PATH, MESSAGES_PATH, TeamsDeps, web_application
 from bot.core.access import AccessPolicy
 from bot.core.service import ReviewBot
+from bot.links import Links
 
 from .chat_fixtures import bot_with_a_slow_model, bot_without_its_store, index_with_restricted
 from .conftest import EXAMPLES, ROOT, free_port, run_cli
@@ -63,7 +64,7 @@ def teams_setup(tmp_path_factory):
     settings = index_with_restricted(root)
     feedback = FeedbackStore(root / "data" / "feedback.sqlite3")
     policy = AccessPolicy(channels={"19:private@thread.tacv2": frozenset({"default", "restricted"})})
-    deps = TeamsDeps(ChatService(ReviewBot(settings), feedback, policy, DOCS_URL),
+    deps = TeamsDeps(ChatService(ReviewBot(settings), feedback, policy, Links(DOCS_URL)),
                      ConversationHistory(root / "data" / "conv.sqlite3"))
     application = web_application(deps, env={})
     url, stop = serve(application)

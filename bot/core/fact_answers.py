@@ -36,7 +36,8 @@ class _Row:
 
     def citation(self, n: int) -> Citation:
         return Citation(n=n, source=self.record.source, title=self.record.title, page=self.fact.page, section="",
-                        council=self.record.council, date=self.date or None, quote=self.fact.quote)
+                        council=self.record.council, date=self.date or None, quote=self.fact.quote,
+                        collection=self.record.collection, ocr=self.fact.page in self.record.ocr_pages)
 
 
 def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[DocumentRecord],
