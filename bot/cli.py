@@ -73,12 +73,15 @@ def ask(question: str | None, as_json: bool, from_stdin: bool, council: str | No
     if not question and not from_stdin:
         raise click.UsageError("give a question, or --stdin to read them one a line")
     bot = _open_bot()
+    links = _links(bot.settings)
     filters = Filters(council, year, doc_type)
     questions = (line.strip() for line in sys.stdin) if from_stdin else iter([question])
     for text in questions:
         if not text:
             continue
         answer = bot.ask(text, filters)
+        for citation in answer.citations:
+            citation.link = links.to_page(citation.source, citation.page, citation.collection, citation.quote)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
@@ -118,9 +121,11 @@ def evaluate(questions: Path, answers_out: Path | None, k: int) -> None:
 
 @main.command()
 @click.option("--http", "use_http", is_flag=True, help="Serve HTTP at /slack/events instead of Socket Mode.")
-@click.option("--port", default=3000, show_default=True, help="Port for --http.")
+@click.option("--port", default=3000, show_default=True,
+              help="Port for --http; in Socket Mode, for the page view (with REVIEWBOT_PUBLIC_URL).")
 def slack(use_http: bool, port: int) -> None:
-    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (events, commands, actions)."""
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (events, commands, actions). With
+    REVIEWBOT_PUBLIC_URL, the page view is served on the same port (in Socket Mode, on --port alone)."""
     from .chat.seen_events import SeenEvents
     from .chat.slack.app import EVENTS_PATH, SlackDeps, create_app, http_server
 
@@ -130,13 +135,28 @@ def slack(use_http: bool, port: int) -> None:
     chat = _chat_service(settings)
     deps = SlackDeps(chat, settings.slack_answer_bots, SeenEvents(settings.data_dir / "slack-events.sqlite3"))
     app = create_app(deps, settings.slack_bot_token, settings.slack_signing_secret, settings.slack_api_url)
+    views = _page_views(settings, chat.bot.store)
     if settings.slack_app_token and not use_http:
+        import threading
+
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        from .pages.serve import page_server
+
+        if views is not None:
+            # Socket Mode needs no inbound port, but the page view does: it gets a server of its own.
+            pages = page_server(views, port)
+            threading.Thread(target=pages.run, name="reviewbot-pages", daemon=True).start()
+            click.echo(f"reviewbot: page view on http://0.0.0.0:{port}", err=True)
         click.echo("reviewbot: connected to Slack over Socket Mode", err=True)
         SocketModeHandler(app, settings.slack_app_token).start()
         return
-    server = http_server(app, chat.bot, port)
+    mounts = None
+    if views is not None:
+        from .pages.serve import PATHS, wsgi_app
+
+        mounts = dict.fromkeys(PATHS, wsgi_app(views))
+    server = http_server(app, chat.bot, port, mounts=mounts)
     click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{EVENTS_PATH}", err=True)
     try:
         server.run()
@@ -155,10 +175,37 @@ def teams(port: int) -> None:
     from .settings import environment
 
     settings = _settings()
-    deps = TeamsDeps(_chat_service(settings), ConversationHistory(settings.data_dir / "conversations.sqlite3"))
-    application = web_application(deps, environment())
+    chat = _chat_service(settings)
+    deps = TeamsDeps(chat, ConversationHistory(settings.data_dir / "conversations.sqlite3"))
+    views = _page_views(settings, chat.bot.store)
+    routes = None
+    if views is not None:
+        from .pages.serve import aiohttp_routes
+
+        routes = aiohttp_routes(views)
+    application = web_application(deps, environment(), routes)
     click.echo(f"reviewbot: listening on http://0.0.0.0:{port}{MESSAGES_PATH}", err=True)
     web.run_app(application, host="0.0.0.0", port=port, print=None)
+
+
+@main.command()
+@click.option("--port", default=8080, show_default=True, help="Port for the page view.")
+def web(port: int) -> None:
+    """Serve the page view alone (GET /page, /file, /healthz): each citation's page with its quote highlighted,
+    for a deployment that serves it apart from the bots. Needs REVIEWBOT_PUBLIC_URL and REVIEWBOT_LINK_SECRET."""
+    from .core.service import open_store
+    from .pages.serve import page_server
+
+    settings = _settings()
+    if not settings.public_url:
+        raise click.UsageError("set REVIEWBOT_PUBLIC_URL (where people reach this server) and REVIEWBOT_LINK_SECRET")
+    views = _page_views(settings, _or_exit(lambda: open_store(settings)))
+    server = page_server(views, port)
+    click.echo(f"reviewbot: page view on http://0.0.0.0:{port} (reached at {settings.public_url})", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        server.close()
 
 
 @main.command()
@@ -228,7 +275,23 @@ def _chat_service(settings: Settings):
     bot = _open_bot()
     bot.warm_up()
     bot.keep_refreshed(settings.index_refresh_seconds)
-    return ChatService(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy, settings.docs_url)
+    return ChatService(bot, FeedbackStore(settings.data_dir / "feedback.sqlite3"), policy, _links(settings))
+
+
+def _page_views(settings: Settings, store):
+    """The page view over `store`, where REVIEWBOT_PUBLIC_URL says it is reached; else None."""
+    links = _links(settings)
+    if links.signer is None:
+        return None
+    from .pages.views import PageViews
+
+    return PageViews(store, links.signer, settings.index_refresh_seconds)
+
+
+def _links(settings: Settings):
+    from .links import links_from
+
+    return links_from(settings.docs_url, settings.public_url, settings.link_secret, settings.link_days)
 
 
 def _open_bot():

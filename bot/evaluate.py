@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.records import DocumentRecord
 from index.text import normalise
 
 
@@ -22,6 +23,12 @@ def _stem(source) -> str:
 def _hits(passage: dict, expected: list[dict]) -> bool:
     return any(_stem(passage.get("source")) == e["doc"] and _norm(e["quote"]) in _norm(passage.get(field))
                for e in expected for field in ("text", "quote") if passage.get(field))
+
+
+def text_file(record: DocumentRecord) -> Path:
+    """The file that holds a document's words: for a scan, its copy with the text OCR recognised laid over it,
+    so that a quote from a scan is checked against what was recognised."""
+    return Path(record.ocr_copy) if record.ocr_copy else record.path
 
 
 def original_text(path: Path) -> str:
@@ -144,7 +151,7 @@ def run_eval(bot, questions_path: Path, k: int = 5, answers_out: Path | None = N
     # By the source's path, not only its file name as the scorer has it: a national collection names
     # hundreds of files alike ("children's services inspection - 13 january 2023.pdf"). Only the documents
     # cited are read: reading all of 500 reports would take minutes.
-    paths = {record.source: record.path for record in bot.store.manifest().values()}
+    paths = {record.source: text_file(record) for record in bot.store.manifest().values()}
     texts: dict[str, str] = {}
 
     def quote_in_source(citation: dict) -> bool | None:

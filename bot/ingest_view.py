@@ -55,6 +55,8 @@ def run_ingest(settings: Settings, paths: list[Path], collection: str) -> int:
     if not out.is_terminal:
         out = Console(width=200)  # a log file should keep each file on one line
     out.print(report_table(report))
+    for note in report.notes:
+        print(f"reviewbot: {note}", file=sys.stderr)
     return 2 if report.failed else 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from dotenv import dotenv_values
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     # Where the ingested folders are published (an intranet, a SharePoint library): citations link there
     docs_url: str | None = _setting(None, "REVIEWBOT_DOCS_URL", "a URL (http:// or https://)")
     index_refresh_seconds: float = _setting(60.0, "REVIEWBOT_INDEX_REFRESH_SECONDS", "seconds, more than 0")
+    # Where reviewbot's own page view is reached (a bot's port, or `reviewbot web`): citations link to it
+    public_url: str | None = _setting(None, "REVIEWBOT_PUBLIC_URL", "a URL (http:// or https://)")
+    # Signs the page view's links; needed with REVIEWBOT_PUBLIC_URL, and the same for every process serving it
+    link_secret: str | None = _setting(None, "REVIEWBOT_LINK_SECRET",
+                                       "a secret of 32 characters or more (needed with REVIEWBOT_PUBLIC_URL)")
+    # How long a page view's link opens its page: a reference pasted into a report stays checkable that long
+    link_days: float = _setting(90.0, "REVIEWBOT_LINK_DAYS", "days, more than 0")
 
     @field_validator("embeddings", "embedding_engine", "llm", mode="before")
     @classmethod
@@ -78,14 +85,24 @@ class Settings(BaseSettings):
             raise ValueError("out of range")
         return value
 
-    @field_validator("docs_url")
+    @field_validator("docs_url", "public_url")
     @classmethod
     def _web_address(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("not a web address")
         return value
 
-    @field_validator("llm_timeout", "index_refresh_seconds")
+    @field_validator("link_secret")
+    @classmethod
+    def _secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A short secret can be guessed by trying; without one no link could be checked.
+        if value is not None and len(value) < 32:
+            raise ValueError("too short")
+        if value is None and info.data.get("public_url"):
+            raise ValueError("needed with REVIEWBOT_PUBLIC_URL")
+        return value
+
+    @field_validator("llm_timeout", "index_refresh_seconds", "link_days")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
@@ -129,7 +146,11 @@ def _explain(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else "?"
-        field = next((f for f in Settings.model_fields.values() if f.validation_alias == name), None)
+        # A default that fails its check (a secret missing) is named by its field, a value given by its setting.
+        field = Settings.model_fields.get(name) or next(
+            (f for f in Settings.model_fields.values() if f.validation_alias == name), None)
+        name = field.validation_alias if field is not None else name
         accepts = field.description if field is not None else "another value"
-        lines.append(f"{name}={problem.get('input')!s}: not accepted; use {accepts}")
+        given = problem.get("input")
+        lines.append(f"{name}={'' if given is None else given}: not accepted; use {accepts}")
     return "\n".join(lines)

@@ -38,6 +38,7 @@ class Chunk:
     topics: tuple[str, ...] = ()
     months: tuple[str, ...] = ()
     collection: str = DEFAULT_COLLECTION  # who may see it: see bot/core/access.py
+    ocr: bool = False  # its page is a scan, read by OCR (Tesseract)
     units: list[str] = field(default_factory=list)  # the sentences, bullets or rows the text is made of
 
     def headings(self) -> tuple[str, ...]:
@@ -71,6 +72,10 @@ class DocumentRecord:
     inspection_end: str | None = None
     months: tuple[str, ...] = ()
     facts: tuple[Fact, ...] = ()  # read from the document's own text, replaced and removed with it
+    ocr_pages: tuple[int, ...] = ()  # pages that are scans, read by OCR
+    # The scanned file with the recognised text laid over its pages (OCRmyPDF's output): what its text is checked
+    # against and where the page view finds the quote's words.
+    ocr_copy: str | None = None
 
     @property
     def path(self) -> Path:

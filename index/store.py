@@ -93,6 +93,7 @@ class Store:
                 data["topics"] = tuple(data["topics"])
                 data["months"] = tuple(data.get("months", ()))
                 data["facts"] = tuple(Fact(**f) for f in data.get("facts", ()))
+                data["ocr_pages"] = tuple(data.get("ocr_pages", ()))
                 records[key] = DocumentRecord(**data)
         return records
 
@@ -135,6 +136,15 @@ class Store:
         out.sort(key=lambda c: (c.source, int(c.id.rsplit(":", 1)[1])))
         return out
 
+    def document_chunks(self, record: DocumentRecord, page: int | None = None) -> list[Chunk]:
+        """One document's chunks in order, or those of one of its pages: the page view finds a quote's section."""
+        where = {"doc_key": record.key} if page is None else {"$and": [{"doc_key": record.key}, {"page": page}]}
+        found = self.chunks.get(where=where, include=["documents", "metadatas"])
+        chunks = [_chunk_from(chunk_id, text, meta, record)
+                  for chunk_id, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
+                  if meta["doc_sha"] == record.sha256]
+        return sorted(chunks, key=lambda c: int(c.id.rsplit(":", 1)[1]))
+
     def orphan_ids(self, manifest: dict[str, DocumentRecord]) -> list[str]:
         """Chunks left by a run that was killed: no manifest record vouches for them."""
         # A document's chunks are all written before its record and removed after it, so a store holding
@@ -166,7 +176,7 @@ def _chunk_metadata(chunk: Chunk, record: DocumentRecord) -> dict:
     return {
         "doc_key": record.key, "doc_sha": record.sha256, "source": chunk.source, "page": chunk.page or 0,
         "section": chunk.section, "title": chunk.title, "council": chunk.council or "", "date": chunk.date or "",
-        "doc_type": chunk.doc_type, "collection": record.collection,
+        "doc_type": chunk.doc_type, "collection": record.collection, "ocr": chunk.ocr,
     }
 
 
@@ -175,4 +185,5 @@ def _chunk_from(chunk_id: str, text: str, meta: dict, record: DocumentRecord) ->
         id=chunk_id, source=meta["source"], text=text, page=meta["page"] or None, section=meta["section"],
         title=meta["title"], council=meta["council"] or None, date=meta["date"] or None, doc_type=meta["doc_type"],
         years=record.years, topics=record.topics, months=record.months, collection=record.collection,
+        ocr=bool(meta.get("ocr", False)),
     )

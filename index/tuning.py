@@ -9,8 +9,10 @@ so a test can set one aside."""
 
 # Word pieces in a chunk: MiniLM reads 256, and the chunk's context header takes some of them.
 MAX_CHUNK_TOKENS = 200
-# A PDF with fewer extracted characters than this per page is pictures of text (needs OCR).
+# A PDF page with fewer extracted characters than this, and an image, is a scan: it is read by OCR.
 MIN_CHARS_PER_PAGE = 40
+# Seconds OCR (Tesseract, through OCRmyPDF) may spend on one page before the file is reported as unread.
+OCR_SECONDS_PER_PAGE = 120
 # A heading this long (in words) is a statement and may be quoted ('The overall judgement is that ...').
 HEADING_SENTENCE_WORDS = 6
 # The longest unit an answer quotes whole, in words; a longer sentence is cut at its clause breaks.
@@ -165,3 +167,14 @@ SLACK_RATE_LIMIT_RETRIES = 3
 TEAMS_TURN_WINDOW_SECONDS = 10.0
 # Passages listed by 'More sources'.
 MORE_SOURCES_SHOWN = 10
+
+# --- The page view (docs/scale.md "The page view") -----------------------------------------------------
+
+# A cited page is drawn at this many pixels per PDF point (2: 1,190 pixels across an A4 page, sharp on a
+# laptop's screen; 1.5 takes a fifth less time and blurs small print).
+PAGE_VIEW_SCALE = 2.0
+# A quote broken by a page's footer and the next page's header is found in pieces of at least this many
+# letters and digits (shorter pieces of a page are found anywhere by chance), each no further than
+# QUOTE_GAP_LETTERS after the one before (a footer, a page number and a header are fewer).
+QUOTE_PIECE_LETTERS = 12
+QUOTE_GAP_LETTERS = 400

@@ -29,12 +29,24 @@ def grade_of(words: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _section_rows() -> tuple[tuple[str, str, str], ...]:
+    text = resources.files("index").joinpath("data/sections.tsv").read_text(encoding="utf-8")
+    rows = ((line.split("\t") + [""])[:3] for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return tuple((name.strip(), asked.strip(), headed.strip()) for name, asked, headed in rows)
+
+
+@lru_cache(maxsize=1)
 def sections() -> tuple[tuple[str, re.Pattern], ...]:
     """The sections of a report a question may ask for, and how questions and documents name them
     (data/sections.tsv): strengths, areas for consideration, what needs to improve, recommendations, ..."""
-    text = resources.files("index").joinpath("data/sections.tsv").read_text(encoding="utf-8")
-    rows = (line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    return tuple((name, re.compile(pattern.strip(), re.I)) for name, pattern in rows)
+    return tuple((name, re.compile(asked, re.I)) for name, asked, _ in _section_rows())
+
+
+@lru_cache(maxsize=1)
+def section_headings() -> dict[str, re.Pattern]:
+    """How a document may head each section: as questions name it, or in a report's own words that no question
+    asking for it would use ('Executive summary' holds an inspection report's key findings)."""
+    return {name: re.compile("|".join(p for p in (asked, headed) if p), re.I) for name, asked, headed in _section_rows()}
 
 
 def section_named(text: str) -> str | None:

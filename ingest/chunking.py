@@ -53,7 +53,7 @@ def chunk_document(document: Document, key: str, count_tokens: Callable[[str], i
                 id=f"{key}:{len(chunks)}", source=document.source, text="\n".join(lines), page=first.page,
                 section=SECTION_SEPARATOR.join(section), title=document.title, council=document.council,
                 date=document.date, doc_type=document.doc_type, years=document.years, topics=document.topics,
-                months=document.months,
+                months=document.months, ocr=first.page in document.ocr_pages,
             ))
             lines, first, size = [], None, 0
 

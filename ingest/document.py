@@ -41,3 +41,5 @@ class Document:
     inspection_end: str | None = None
     months: tuple[str, ...] = ()  # 'YYYY-MM' of publication and of each month of the inspection
     facts: tuple = ()  # of ingest.facts.Fact: an inspection report's dates, inspector, kind, grades, improvements
+    ocr_pages: tuple[int, ...] = ()  # pages that are scans, read by OCR
+    ocr_copy: str | None = None  # the file with the recognised text laid over its scanned pages

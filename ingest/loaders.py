@@ -14,6 +14,7 @@ from pathlib import Path
 from index import tuning
 
 from .document import Line
+from .ocr import NOT_INSTALLED, OcrFailed, missing_tools, recognised_copy
 
 SUPPORTED_SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".markdown", ".html", ".htm", ".xlsx"}
 
@@ -27,9 +28,13 @@ class Extracted:
     lines: list[Line]
     pages: int | None = None
     title: str | None = None
+    ocr_pages: tuple[int, ...] = ()  # scanned pages, read by OCR
+    ocr_copy: Path | None = None  # the file with their recognised text laid over them
 
 
-def load(path: Path) -> Extracted:
+def load(path: Path, ocr_dir: Path | None = None) -> Extracted:
+    """The file's lines; a PDF's scanned pages read by OCR, its copy with their text kept in `ocr_dir` (no OCR
+    without one)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFile(f"unsupported file type '{suffix or path.name}'")
@@ -42,7 +47,7 @@ def load(path: Path) -> Extracted:
         ".html": load_html,
         ".htm": load_html,
     }.get(suffix, load_text)
-    extracted = loader(path)
+    extracted = load_pdf(path, ocr_dir) if suffix == ".pdf" else loader(path)
     if not any(line.text.strip() for line in extracted.lines):
         raise UnreadableFile("no text found")
     return extracted
@@ -57,7 +62,8 @@ def _sniff_not_pdf(head: bytes) -> str | None:
     return "not a PDF: the file does not start with a PDF header"
 
 
-def load_pdf(path: Path) -> Extracted:
+def load_pdf(path: Path, ocr_dir: Path | None = None) -> Extracted:
+    """A PDF's lines with their pages and heading levels; scanned pages read by OCR (see ingest/ocr.py)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -85,11 +91,27 @@ def load_pdf(path: Path) -> Extracted:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError) as exc:
         raise UnreadableFile(f"corrupt PDF: {exc}") from exc
 
+    # A page with next to no text and an image is a scan: read by OCR where the tools are installed.
+    scans = [number for number, ((text, _), page) in enumerate(zip(page_runs, pages), start=1)
+             if len(re.sub(r"\s", "", text)) < tuning.MIN_CHARS_PER_PAGE and _has_images(page)]
+    ocr_pages: list[int] = []
+    copy = None
+    why_unread = NOT_INSTALLED if scans and missing_tools() else None
+    if scans and ocr_dir is not None and why_unread is None:
+        try:
+            copy = recognised_copy(path, scans, ocr_dir)
+            ocr_pages = _read_scans(copy, scans, page_runs)
+        except (OcrFailed, PdfReadError, OSError, ValueError) as exc:
+            why_unread = str(exc)
     chars = sum(len(re.sub(r"\s", "", text)) for text, _ in page_runs)
     if chars < tuning.MIN_CHARS_PER_PAGE * max(1, len(pages)) / 4 and chars < 200:
+        if copy is not None and why_unread is None:
+            raise UnreadableFile("no text found in the PDF, even by OCR")
         has_images = any(_has_images(page) for page in pages[:5])
         if has_images:
-            raise UnreadableFile("no text layer (scanned or image-only pages): needs OCR before it can be indexed")
+            # Tesseract missing is said once for the whole ingest (see pipeline), a failure of OCR here.
+            failure = f" ({why_unread})" if why_unread and why_unread != NOT_INSTALLED else ""
+            raise UnreadableFile(f"no text layer (scanned or image-only pages): needs OCR before it can be indexed{failure}")
         if chars == 0:
             raise UnreadableFile("no text found in the PDF")
 
@@ -97,6 +119,10 @@ def load_pdf(path: Path) -> Extracted:
     lines: list[Line] = []
     for number, (text, runs) in enumerate(page_runs, start=1):
         for raw, level in zip(text.split("\n"), _line_levels(text, runs, levels)):
+            if number in ocr_pages and level is not None and (raw.strip()[:1].islower() or raw.rstrip().endswith(".")):
+                # A recognised line's size is its words' height, not its type's: a sentence's last word alone
+                # on a line ('strategy.') stands taller than a full line, and is no heading.
+                level = None
             lines.append(Line(raw, number, level))
     title = None
     try:
@@ -105,7 +131,28 @@ def load_pdf(path: Path) -> Extracted:
             title = str(meta_title).strip()
     except Exception:  # metadata is optional decoration; an unreadable one must not lose the document
         title = None
-    return Extracted(lines=lines, pages=len(pages), title=title)
+    return Extracted(lines=lines, pages=len(pages), title=title, ocr_pages=tuple(ocr_pages),
+                     ocr_copy=copy if ocr_pages else None)
+
+
+# Tesseract reads a bullet as one of these (and "e" before a capital): a line that starts so is a bullet.
+_OCR_BULLET = re.compile(r"^[+\u00ab\u00a9\u00b0\u00a2*\u00bb](?=\s)|^e(?=\s+[A-Z])", re.M)
+
+
+def _read_scans(copy: Path, scans: list[int], page_runs: list) -> list[int]:
+    """Put the recognised text of the scanned pages in place of theirs; the pages OCR found text on."""
+    from pypdf import PdfReader
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        recognised = list(PdfReader(copy).pages)
+        read = []
+        for number in scans:
+            text, runs = _page_text_and_runs(recognised[number - 1])
+            if text.strip():
+                page_runs[number - 1] = (_OCR_BULLET.sub("\u2022", text), runs)
+                read.append(number)
+    return read
 
 
 def _has_images(page) -> bool:

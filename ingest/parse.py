@@ -13,8 +13,9 @@ from .structure import to_blocks
 log = logging.getLogger("reviewbot.ingest")
 
 
-def read_document(path: Path, source: str) -> Document:
-    extracted = load(path)
+def read_document(path: Path, source: str, ocr_dir: Path | None = None) -> Document:
+    """The document in `path`; its scanned pages read by OCR, the recognised copy kept in `ocr_dir`."""
+    extracted = load(path, ocr_dir)
     lines = extracted.lines
     if extracted.pages:
         lines = clean.remove_contents_pages(clean.remove_running_lines(lines))
@@ -26,7 +27,8 @@ def read_document(path: Path, source: str) -> Document:
     if not_a_report:
         # An index of sources names councils and dates without being about any of them.
         return Document(source=source, title=title, council=None, date=None, years=(), doc_type=not_a_report,
-                        blocks=blocks, pages=extracted.pages)
+                        blocks=blocks, pages=extracted.pages, ocr_pages=extracted.ocr_pages,
+                        ocr_copy=str(extracted.ocr_copy) if extracted.ocr_copy else None)
     doc_date = metadata.infer_date(source, text)
     doc_type = metadata.infer_doc_type(source, title, text)
     published = metadata.publication_date(source, text)
@@ -45,6 +47,8 @@ def read_document(path: Path, source: str) -> Document:
         inspection_start=start,
         inspection_end=end,
         months=metadata.months_covered(published, start=start, end=end),
+        ocr_pages=extracted.ocr_pages,
+        ocr_copy=str(extracted.ocr_copy) if extracted.ocr_copy else None,
     )
     try:
         document.facts = extract_facts(document)

@@ -21,12 +21,13 @@ from index.store import Store
 from .chunking import document_key
 from .document import Document
 from .loaders import UnreadableFile
+from .ocr import NOT_INSTALLED, missing_tools
 from .reader import FileToRead, Reader
 
 log = logging.getLogger("reviewbot.ingest")
 CORES = os.cpu_count() or 1
 # Raise when a change to reading, cleaning or chunking should reach documents already indexed.
-INDEX_VERSION = 4  # 4: tables whose columns are sections (Strengths | Areas for consideration)
+INDEX_VERSION = 5  # 5: scanned pages read by OCR (a text PDF's image-only pages too)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said once for the whole run (OCR not installed)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -74,9 +76,12 @@ def file_sha256(path: Path) -> str:
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Path,
            on_file: Callable[[FileOutcome], None] | None = None,
-           collection: str = DEFAULT_COLLECTION) -> IngestReport:
-    """Index the files under `paths` into `collection` (a tag that access control allows per channel)."""
+           collection: str = DEFAULT_COLLECTION, ocr_dir: Path | None = None) -> IngestReport:
+    """Index the files under `paths` into `collection` (a tag that access control allows per channel). Scanned
+    pages are read by OCR; their recognised copies are kept in `ocr_dir` (by default `ocr/` in the data folder,
+    beside the keyword index)."""
     report = IngestReport()
+    ocr_dir = ocr_dir or keyword_dir.parent / "ocr"
 
     def record(outcome: FileOutcome) -> None:
         report.outcomes.append(outcome)
@@ -111,7 +116,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Pat
                 sha, INDEX_VERSION, collection):
             record(FileOutcome(source, "unchanged", chunks=previous.chunks))
             continue
-        to_read.append(FileToRead(root, path, source, key, sha, previous is not None))
+        to_read.append(FileToRead(root, path, source, key, sha, previous is not None, ocr_dir))
 
     sentences = sentence_store(keyword_dir)
     with Reader.for_files(len(to_read)) as reader:
@@ -124,9 +129,20 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Pat
         if previous.root in roots and key not in seen:
             store.forget(key)
             record(FileOutcome(previous.source, "removed", "no longer in the folder"))
+    _drop_unused_copies(manifest, store.manifest())
+    if any("needs OCR" in o.reason for o in report.failed) and missing_tools():
+        report.notes.append(NOT_INSTALLED)
 
     save_keyword_index(store, keyword_dir)
     return report
+
+
+def _drop_unused_copies(before: dict[str, DocumentRecord], now: dict[str, DocumentRecord]) -> None:
+    """A scan's recognised copy goes when no document uses it any more (its file changed or was removed)."""
+    kept = {record.ocr_copy for record in now.values()}
+    for record in before.values():
+        if record.ocr_copy and record.ocr_copy not in kept:
+            Path(record.ocr_copy).unlink(missing_ok=True)
 
 
 def _index_file(item: FileToRead, result: "tuple[Document, list[Chunk]] | Exception", store: Store,
@@ -154,6 +170,7 @@ def _index_file(item: FileToRead, result: "tuple[Document, list[Chunk]] | Except
         collection=collection, indexed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         published=document.published, inspection_start=document.inspection_start,
         inspection_end=document.inspection_end, months=document.months, facts=document.facts,
+        ocr_pages=document.ocr_pages, ocr_copy=document.ocr_copy,
     )
     # The sentences' file first: the store's record is what says the document is indexed.
     sentences.save(item.key, item.sha, sentence_vectors)

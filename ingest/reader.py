@@ -38,6 +38,7 @@ class FileToRead:
     key: str
     sha: str
     was_indexed: bool
+    ocr_dir: Path | None = None  # where scans' recognised copies are kept; None: scans are not read
 
 
 _busy = None  # in the worker: the flag it raises while it reads
@@ -69,7 +70,7 @@ def read_file(item: FileToRead) -> "tuple[Document, list[Chunk]] | Exception":
     if _busy is not None:
         _busy.value = 1
     try:
-        document = read_document(item.path, item.source)
+        document = read_document(item.path, item.source, item.ocr_dir)
         chunks = chunk_document(document, item.key, _token_counter())
         if not chunks:
             return UnreadableFile("no text found")

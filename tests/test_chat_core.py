@@ -10,7 +10,6 @@ from bot.chat.reply import (
     COPY_REFERENCE,
     MORE_SOURCES,
     POST_TO_CHANNEL,
-    document_link,
     other_sources,
     references,
     reply_to,
@@ -19,6 +18,7 @@ from bot.chat.seen_events import SeenEvents
 from bot.core.generate import StreamGate
 from bot.core.suggestions import GENERAL, example_questions
 from bot.core.types import Answer, AnsweredSentence, Checks, Citation, Passage, Timings
+from bot.links import Links, published_link
 from index.records import DocumentRecord
 
 CITATION = Citation(n=1, source="ofsted/report one.pdf", title="Inspection of Northbridge", page=7,
@@ -27,10 +27,10 @@ CITATION = Citation(n=1, source="ofsted/report one.pdf", title="Inspection of No
 
 
 def test_a_link_goes_to_the_page_only_where_the_documents_are_published():
-    assert document_link("ofsted/report one.pdf", 7, "https://intranet.example/docs/") == \
+    assert published_link("ofsted/report one.pdf", 7, "https://intranet.example/docs/") == \
         "https://intranet.example/docs/ofsted/report%20one.pdf#page=7"
-    assert document_link("notes.docx", None, "https://intranet.example/docs") == "https://intranet.example/docs/notes.docx"
-    assert document_link("ofsted/report one.pdf", 7, None) is None
+    assert published_link("notes.docx", None, "https://intranet.example/docs") == "https://intranet.example/docs/notes.docx"
+    assert published_link("ofsted/report one.pdf", 7, None) is None
 
 
 def test_an_extractive_reply_is_its_quotes_and_a_models_reply_its_prose():
@@ -50,10 +50,10 @@ def test_references_and_more_sources_carry_links():
     answer = Answer("q", "x", False, [CITATION], [
         Passage("ofsted/report one.pdf", 7, "S", "", "Inspection of Northbridge", None, None, 1.0),
         Passage("plan.pdf", 2, "Priorities", "", "Improvement plan", None, None, 0.5)])
-    assert references(answer, "https://d.example") == [
+    assert references(answer, Links("https://d.example")) == [
         "\u201cCaseloads are manageable.\u201d \u2014 Inspection of Northbridge, p. 7, Help and protection, Northbridge, "
         "2024-03-07 (ofsted/report one.pdf) https://d.example/ofsted/report%20one.pdf#page=7"]
-    more = other_sources(answer, "https://d.example")
+    more = other_sources(answer, Links("https://d.example"))
     assert [(s.title, s.link) for s in more] == [("Improvement plan", "https://d.example/plan.pdf#page=2")]
 
 
@@ -155,3 +155,16 @@ def test_a_stored_answer_comes_back_as_it_was_given(tmp_path):
            "timings_ms": {"retrieve": 1.0, "answer": 1.0, "total": 2.0}, "nearest_documents": [], "mode": "extractive"}
     loaded = Answer.from_dict(old)
     assert loaded.checks is None and loaded.retrieved[0].source == "a.pdf" and loaded.timings_ms.total == 2.0
+
+
+def test_a_briefing_reads_as_headed_lists_in_slack_and_teams():
+    from bot.chat.slack.blocks import answer_blocks
+    from bot.chat.teams.cards import message_text
+
+    text = "Briefing: Inspection of Northbridge, 2024-03-07\nJudgements:\n\u2022 \u201cCaseloads are manageable.\u201d [1]"
+    reply = reply_to(Answer("brief me", text, False, [CITATION], [], mode="briefing"), "a1", None)
+    assert reply.quotes == [] and COPY_REFERENCE in reply.actions
+    assert [heading for _, heading in reply.prose_lines()] == [True, True, False]
+    slack = "\n".join(b["text"]["text"] for b in answer_blocks(reply) if b.get("type") == "section")
+    assert "*Briefing: Inspection of Northbridge, 2024-03-07*\n*Judgements:*\n\u2022 \u201cCaseloads" in slack
+    assert message_text(reply).startswith("**Briefing: Inspection of Northbridge, 2024-03-07**\n**Judgements:**\n")

@@ -119,14 +119,14 @@ def test_compose_file_is_valid_and_wires_the_services(tmp_path):
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dot-env\nSLACK_SIGNING_SECRET=from-dot-env\n")
     config = compose_config(tmp_path / "docker")
     services = config["services"]
-    assert set(services) == {"chroma", "ingest", "slack", "teams"}
+    assert set(services) == {"chroma", "ingest", "slack", "teams", "web"}
 
     chroma = services["chroma"]
     assert chroma["image"].startswith("chromadb/chroma:")
     assert any(v["type"] == "volume" and v["target"] == "/data" for v in chroma["volumes"])
     assert "healthcheck" in chroma
 
-    for name in ("ingest", "slack", "teams"):
+    for name in ("ingest", "slack", "teams", "web"):
         service = services[name]
         assert service["build"]["dockerfile"] == "docker/Dockerfile" and service["image"] == "reviewbot:latest"
         assert service["environment"]["CHROMA_HOST"] == "chroma"
@@ -138,10 +138,13 @@ def test_compose_file_is_valid_and_wires_the_services(tmp_path):
     ingest = services["ingest"]
     assert ingest["command"] == ["ingest", "/documents"] and ingest["restart"] == "no"
     assert any(v["target"] == "/documents" and v.get("read_only") for v in ingest["volumes"])
-    for name, port in (("slack", "3000"), ("teams", "3978")):
+    for name, port in (("slack", "3000"), ("teams", "3978"), ("web", "8080")):
         check = " ".join(services[name]["healthcheck"]["test"])
         assert f"127.0.0.1:{port}/healthz" in check
         assert port in services[name]["command"]
+        # The page view reads the documents themselves, at the path the ingest recorded.
+        assert any(v["target"] == "/documents" and v.get("read_only") for v in services[name]["volumes"])
+    assert services["web"]["command"] == ["web", "--port", "8080"]
     assert {"chroma-data", "reviewbot-data"} <= set(config["volumes"])
 
 
@@ -171,6 +174,8 @@ def test_dockerfile_is_slim_non_root_offline_and_copies_what_exists():
     # The weights are loaded once at build time with every hub shut off.
     assert any("HF_HUB_OFFLINE=1" in a and "MiniLMEmbedder" in a for i, a in build if i == "RUN")
     assert any("torch==2.13.0" in a for i, a in build if i == "RUN")
+    # Scanned documents are read in the container too.
+    assert any("tesseract-ocr-eng" in a and "ocrmypdf" in a for i, a in final if i == "RUN")
 
     ignore = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and not line.startswith("#")]
     for instruction, arguments in build:

@@ -108,3 +108,26 @@ def test_a_briefing_asked_for_in_other_words():
 def test_a_section_named_in_a_how_question_is_its_topic_not_a_list_asked_for():
     assert read_request("How did the scrutiny panel decide to look at the four priorities?").section is None
     assert read_request("What were the four priorities?").section == "priorities"
+
+
+def test_a_year_written_as_a_span_names_both_years():
+    keyword = index_of(chunk(0, "Inspectors found the peer review had helped.", council="Northbridge"), *FILLER)
+    query = ask(keyword, "northbridge 2016/17 inspection - what did it say about the peer review?")
+    assert query.years == {2016, 2017} and "17" not in query.terms
+
+
+def test_a_kind_of_document_asked_about_is_the_topic_not_the_document_asked_of():
+    keyword = index_of(chunk(0, "Inspectors found the peer review had helped.", council="Northbridge"), *FILLER)
+    query = ask(keyword, "what did the Northbridge inspection say about the peer review?")
+    assert query.kinds == {"inspection"} and {"peer", "review"} <= set(query.terms)
+    # Named alone, it is the document asked of.
+    query = ask(keyword, "what did the Northbridge peer review say about caseloads?")
+    assert query.kinds == {"peer review"} and "peer" not in query.terms
+
+
+def test_whose_document_it_is_names_the_document():
+    request = read_request("What did Gail Quinton's staff letter say about the front door?")
+    assert request.author == "Gail Quinton" and "Gail" not in request.topic
+    keyword = index_of(chunk(0, "The front door needs simplifying. Gail Quinton, Director", council="Northbridge"),
+                       *FILLER)
+    assert ask(keyword, "What did Gail Quinton's staff letter say about the front door?").names == ["Gail Quinton"]

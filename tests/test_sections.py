@@ -135,3 +135,53 @@ def test_a_briefing_on_a_peer_review_gives_its_strengths_areas_and_next_steps(in
     assert [line for line in answer.answer.splitlines() if line.endswith(":")][:2] == [
         "Strengths:", "Areas for consideration:"]
     assert {c.source for c in answer.citations} == {"windsor-maidenhead-2016/windsor-maidenhead-2016-briefing-note.pdf"}
+
+
+def _two_reports() -> list:
+    """Two years' inspection reports of one council: only the older has a section headed 'key findings'; the newer
+    keeps its findings in an executive summary, on several topics."""
+    older = dict(source="old.pdf", council="Northbridge", doc_type="inspection report", years=(2014,))
+    newer = dict(source="new.pdf", council="Northbridge", doc_type="inspection report", years=(2016,))
+    summary = [f"Care leavers report {n} found that young people wait for a personal adviser." for n in range(5)]
+    summary += [f"Assessments in team {n} are completed on time and are of good quality." for n in range(5)]
+    return [
+        chunk(0, "Key findings\nChildren wait too long for help.", page=3, section="Summary of key findings", **older),
+        chunk(1, "\n".join(summary[:5]), page=2, section="Executive summary", **newer),
+        chunk(2, "\n".join(summary[5:]), page=2, section="Executive summary", **newer),
+        chunk(3, "A peer review of the front door took place.", page=9, section="Leadership", **newer),
+    ]
+
+
+def test_a_year_named_rules_out_the_other_years_reports_and_a_report_may_head_its_findings_its_own_way():
+    keyword = index_of(*_two_reports(), *FILLER)
+    query = ask(keyword, "Give me the key findings in Northbridge's 2016 report")
+    answer = answer_from_section(query, passages(keyword, query, [1.0] * 4), keyword)
+    # The 2014 report has the heading the question uses; the 2016 report's executive summary holds its findings.
+    assert {c.source for c in answer.citations} == {"new.pdf"}
+    assert "Executive summary" in answer.answer.splitlines()[0]
+
+
+def test_a_topic_beyond_the_section_picks_a_long_sections_items():
+    keyword = index_of(*_two_reports(), *FILLER)
+    query = ask(keyword, "Give me the key findings on care leavers in Northbridge's 2016 report")
+    answer = answer_from_section(query, passages(keyword, query, [1.0] * 4), keyword)
+    assert len(answer.citations) == 5 and all("Care leavers" in c.quote for c in answer.citations)
+    # Asked for the findings alone, the section's first items are shown, whatever their topic.
+    query = ask(keyword, "Give me the key findings in Northbridge's 2016 report")
+    answer = answer_from_section(query, passages(keyword, query, [1.0] * 4), keyword)
+    assert len(answer.citations) == tuning.SECTION_ITEMS and any("Assessments" in c.quote for c in answer.citations)
+
+
+def test_a_document_of_the_kind_asked_for_gives_the_section_before_one_about_it():
+    scrutiny = dict(source="panel.docx", council="Northbridge", doc_type="scrutiny report", page=None)
+    review = dict(source="review.pdf", council="Northbridge", doc_type="peer review summary", page=2)
+    keyword = index_of(
+        chunk(0, "Conclusion\nThe panel concluded that the peer review was helpful to members.",
+              section="Conclusion", **scrutiny),
+        chunk(1, "The reviewers concluded:\n\u2022 The council is realistic about the challenges it faces.",
+              section="Findings", **review), *FILLER)
+    query = ask(keyword, "what was the overall conclusion of the Northbridge peer review?")
+    assert query.request.section == "conclusions"
+    answer = answer_from_section(query, passages(keyword, query, [1.0] * 2), keyword)
+    assert [c.quote for c in answer.citations] == ["The reviewers concluded:",
+                                                   "The council is realistic about the challenges it faces."]

@@ -22,6 +22,7 @@ from bot.chat.slack.handlers import GREETING
 from bot.core.access import AccessPolicy, load_policy
 from bot.core.service import ReviewBot
 from bot.core.types import Answer, Citation
+from bot.links import Links
 
 from .chat_fixtures import bot_with_a_slow_model, bot_without_its_store, index_with_restricted
 from .conftest import EXAMPLES, ROOT, free_port, run_cli
@@ -46,7 +47,7 @@ def slack_setup(tmp_path_factory):
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
     policy = AccessPolicy(channels={"CPRIVATE": frozenset({"default", "restricted"})})
     fake = FakeSlack()
-    deps = SlackDeps(ChatService(bot, feedback, policy, DOCS_URL), seen=SeenEvents(settings.data_dir / "events.sqlite3"))
+    deps = SlackDeps(ChatService(bot, feedback, policy, Links(DOCS_URL)), seen=SeenEvents(settings.data_dir / "events.sqlite3"))
     app = create_app(deps, "xoxb-test", SECRET, fake.url)
     base, server = serve(app, bot)
     yield {"fake": fake, "url": base + EVENTS_PATH, "feedback": feedback, "settings": settings, "bot": bot,
@@ -115,7 +116,7 @@ def test_without_a_docs_url_no_citation_is_a_link():
                         date="2024", quote="Caseloads are high.")
     answer = Answer("q", "\u201cCaseloads are high.\u201d [1]", False, [citation], [])
     assert "<http" not in json.dumps(answer_blocks(reply_to(answer, "id1", None)))
-    linked = json.dumps(answer_blocks(reply_to(answer, "id1", "https://docs.example/")))
+    linked = json.dumps(answer_blocks(reply_to(answer, "id1", Links("https://docs.example/"))))
     assert "<https://docs.example/a/b%20c.pdf#page=4|A report>" in linked
 
 
@@ -126,7 +127,7 @@ def test_direct_message_shows_a_status_then_the_answer(slack_setup):
     status = fake.wait_for("assistant.threads.setStatus", lambda p: p.get("channel_id") == "D1")
     assert status["thread_ts"] == "200.000001" and status["status"] and len(status["loading_messages"]) >= 2
     posted = fake.wait_for("chat.postMessage", lambda p: p.get("channel") == "D1")
-    assert "four priorities" in blocks_text(posted).lower()
+    assert "reduce caseloads in the assessment teams" in blocks_text(posted).lower()
     assert not [p for p in fake.called("chat.postMessage") if p.get("channel") == "D1" and "Looking" in p["text"]]
 
     ignored = [

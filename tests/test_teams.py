@@ -21,6 +21,7 @@ from bot.chat.service import ChatService
 from bot.chat.teams.app import HEALTH_PATH, MESSAGES_PATH, TeamsDeps, web_application
 from bot.core.access import AccessPolicy
 from bot.core.service import ReviewBot
+from bot.links import Links
 
 from .chat_fixtures import bot_with_a_slow_model, bot_without_its_store, index_with_restricted
 from .conftest import EXAMPLES, ROOT, free_port, run_cli
@@ -63,7 +64,7 @@ def teams_setup(tmp_path_factory):
     settings = index_with_restricted(root)
     feedback = FeedbackStore(root / "data" / "feedback.sqlite3")
     policy = AccessPolicy(channels={"19:private@thread.tacv2": frozenset({"default", "restricted"})})
-    deps = TeamsDeps(ChatService(ReviewBot(settings), feedback, policy, DOCS_URL),
+    deps = TeamsDeps(ChatService(ReviewBot(settings), feedback, policy, Links(DOCS_URL)),
                      ConversationHistory(root / "data" / "conv.sqlite3"))
     application = web_application(deps, env={})
     url, stop = serve(application)
@@ -132,7 +133,7 @@ def test_channels_answer_only_when_mentioned_and_the_mention_is_stripped(teams_s
     assert not [e for e in reply["entities"] if e["type"] == "streaminfo"]  # Teams streams only in personal chats
     post(teams_setup, message(connector.url, "What are the four priorities?", conversation="19:group-chat",
                               kind="groupChat", mention=True))
-    assert "four priorities" in connector.wait_for_reply("19:group-chat")["text"].lower()
+    assert "reduce caseloads in the assessment teams" in connector.wait_for_reply("19:group-chat")["text"].lower()
 
 
 def test_teams_feedback_is_stored_with_its_comment(teams_setup):

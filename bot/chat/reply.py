@@ -3,11 +3,11 @@ with their links, and what can be done with it. Slack blocks and Teams cards onl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote as url_quote
 
 from index import tuning
 
 from ..core.types import Answer, Citation, markers, quotes_and_numbers
+from ..links import Links
 
 # Buttons a reply can offer besides the platform's own feedback control.
 COPY_REFERENCE = "copy_reference"
@@ -24,7 +24,7 @@ class Source:
     title: str
     details: str  # after the title: page, section, council, date (source)
     page: int | None
-    link: str | None  # the document at its page, where the documents are published
+    link: str | None  # the page view of the cited page, or the published document at its page; None: neither
     quote: str = ""
 
     @property
@@ -60,21 +60,18 @@ class Reply:
         return "\n".join(f"\u201c{q}\u201d {markers(numbers)}" for q, numbers in self.quotes)
 
 
-def document_link(source: str, page: int | None, docs_url: str | None) -> str | None:
-    """`<docs_url>/<source path>#page=N`: where the ingested folders are published. None when they aren't, so
-    that no reply carries a link that leads nowhere."""
-    if not docs_url:
-        return None
-    link = f"{docs_url.rstrip('/')}/{url_quote(source)}"
-    return f"{link}#page={page}" if page else link
+def source_of(citation: Citation, links: Links | None) -> Source:
+    return Source(citation.n, citation.title, citation.details(), citation.page, link_to(citation, links),
+                  citation.quote)
 
 
-def source_of(citation: Citation, docs_url: str | None) -> Source:
-    return Source(citation.n, citation.title, citation.details(), citation.page,
-                  document_link(citation.source, citation.page, docs_url), citation.quote)
+def link_to(citation: Citation, links: Links | None) -> str | None:
+    """The citation's page with its quote highlighted, signed for the collection its document is in (the place
+    the answer was given in may see it, or it would not have been cited there)."""
+    return links.to_page(citation.source, citation.page, citation.collection, citation.quote) if links else None
 
 
-def reply_to(answer: Answer, answer_id: str, docs_url: str | None, offer_post: bool = False) -> Reply:
+def reply_to(answer: Answer, answer_id: str, links: Links | None, offer_post: bool = False) -> Reply:
     actions = [] if answer.abstained else [COPY_REFERENCE]
     actions.append(MORE_SOURCES)
     if offer_post and not answer.abstained:
@@ -88,20 +85,20 @@ def reply_to(answer: Answer, answer_id: str, docs_url: str | None, offer_post: b
     return Reply(answer_id=answer_id, question=answer.question, abstained=answer.abstained,
                  generated=answer.mode == "llm", prose=prose,
                  quotes=[] if answer.abstained or rows else quotes_and_numbers(answer.citations),
-                 sources=[source_of(c, docs_url) for c in answer.citations], actions=actions,
+                 sources=[source_of(c, links) for c in answer.citations], actions=actions,
                  quotes_in_sources=facts)
 
 
-def references(answer: Answer, docs_url: str | None) -> list[str]:
+def references(answer: Answer, links: Links | None) -> list[str]:
     """Ready-to-paste references: each quote, where it comes from, and its link."""
     lines = []
     for c in answer.citations:
-        link = document_link(c.source, c.page, docs_url)
+        link = link_to(c, links)
         lines.append(f"\u201c{c.quote}\u201d \u2014 {c.reference()}" + (f" {link}" if link else ""))
     return lines
 
 
-def other_sources(answer: Answer, docs_url: str | None) -> list[Source]:
+def other_sources(answer: Answer, links: Links | None) -> list[Source]:
     """Passages that were retrieved but not quoted, a line each, without repeating a page."""
     seen = {(c.source, c.page) for c in answer.citations}
     found: list[Source] = []
@@ -111,7 +108,8 @@ def other_sources(answer: Answer, docs_url: str | None) -> list[Source]:
             continue
         seen.add(key)
         title = item.title or item.source
-        where = "".join(f", {p}" for p in (f"p. {item.page}" if item.page else None, item.section) if p)
-        found.append(Source(len(found) + 1, title, f"{where} ({item.source})", item.page,
-                            document_link(item.source, item.page, docs_url)))
+        page = f"p. {item.page}" + (" (read by OCR)" if item.ocr else "") if item.page else None
+        where = "".join(f", {p}" for p in (page, item.section) if p)
+        link = links.to_page(item.source, item.page, item.collection) if links else None
+        found.append(Source(len(found) + 1, title, f"{where} ({item.source})", item.page, link))
     return found[:tuning.MORE_SOURCES_SHOWN]

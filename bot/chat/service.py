@@ -7,6 +7,7 @@ from typing import Callable
 
 from ..core.access import AccessPolicy
 from ..core.types import Answer, Asker, Filters
+from ..links import Links
 from .feedback import FeedbackStore
 from .incoming import IncomingQuestion
 from .reply import Reply, Source, other_sources, references, reply_to
@@ -17,7 +18,7 @@ class ChatService:
     bot: Asker
     feedback: FeedbackStore
     policy: AccessPolicy
-    docs_url: str | None = None  # where the ingested folders are published, for links
+    links: Links = Links()  # to the page view, or where the ingested folders are published
 
     def answer(self, incoming: IncomingQuestion, earlier: list[str] = (),
                on_text: Callable[[str], None] | None = None, offer_post: bool = False) -> Reply:
@@ -26,16 +27,16 @@ class ChatService:
         filters = Filters(collections=self.policy.collections_for(*incoming.places))
         found = self.bot.ask(self.bot.standalone(incoming.text, list(earlier)), filters, on_text=on_text)
         answer_id = self.feedback.remember(found, incoming.user, incoming.conversation, incoming.thread)
-        return reply_to(found, answer_id, self.docs_url, offer_post)
+        return reply_to(found, answer_id, self.links, offer_post)
 
     def stored(self, answer_id: str) -> Answer | None:
         return self.feedback.answer(answer_id)
 
     def reply_for(self, answer_id: str, answer: Answer) -> Reply:
-        return reply_to(answer, answer_id, self.docs_url)
+        return reply_to(answer, answer_id, self.links)
 
     def references(self, answer: Answer) -> list[str]:
-        return references(answer, self.docs_url)
+        return references(answer, self.links)
 
     def other_sources(self, answer: Answer) -> list[Source]:
-        return other_sources(answer, self.docs_url)
+        return other_sources(answer, self.links)

@@ -11,8 +11,7 @@ from index import tuning
 from index.keyword import KeywordIndex
 from index.records import JUDGEMENTS, Chunk, DocumentRecord, Fact
 from index.text import is_verbatim
-from index.vocabulary import INSPECTION_KINDS
-from index.vocabulary import sections as section_patterns
+from index.vocabulary import INSPECTION_KINDS, section_headings
 
 from .answer import passages_quoted_first
 from .catalog import Catalog
@@ -68,7 +67,7 @@ def _inspection_lines(record: DocumentRecord, keyword: KeywordIndex) -> list[_Li
 
 def _document_lines(keyword: KeywordIndex, source: str) -> list[_Line]:
     sections = document_sections(keyword, source)
-    patterns = dict(section_patterns())
+    patterns = section_headings()
     lines: list[_Line] = []
     for part, kinds in _DOCUMENT_PARTS:
         for kind in kinds:

@@ -10,7 +10,7 @@ report it was read from, and saying how many reports were considered.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from index import tuning
@@ -36,7 +36,8 @@ class _Row:
 
     def citation(self, n: int) -> Citation:
         return Citation(n=n, source=self.record.source, title=self.record.title, page=self.fact.page, section="",
-                        council=self.record.council, date=self.date or None, quote=self.fact.quote)
+                        council=self.record.council, date=self.date or None, quote=self.fact.quote,
+                        collection=self.record.collection, ocr=self.fact.page in self.record.ocr_pages)
 
 
 def answer_from_facts(question: str, asked: FactQuestion, records: Iterable[DocumentRecord],
@@ -163,7 +164,8 @@ def _table(question: str, asked: FactQuestion, rows: list[_Row], considered: str
         numbers = [n]
         for item in summary_sentences(keyword, row.record.source, 1) if summarise else []:
             numbers.append(len(citations) + 1)
-            citations.append(Citation.from_chunk(numbers[-1], item.chunk, item.text))
+            # Dated as its row is (the inspection's end), so one report's citations carry one date.
+            citations.append(replace(Citation.from_chunk(numbers[-1], item.chunk, item.text), date=row.date or None))
             extra.append(item.chunk)
             line += f" \u2014 \u201c{item.text}\u201d [{numbers[-1]}]"
         for before in earlier.get(i, []):

@@ -46,10 +46,21 @@ _NAMING_A_DOCUMENT = re.compile(
 # Words that name the document a question is about ('what did the peer review say…'), not what it asks.
 _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
                              r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
+# 'the 2016/17 inspection', '2016-17': a financial or academic year, two years written as one.
+YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)[/-](\d\d)\b(?![/-]\d)")
+# A kind of document asked about, not asked of: 'what did it say about the peer review', 'mention the inspection'
+# ('the letter about the peer review' is still the letter's, asked of the peer review too).
+_SUBJECT_KIND = re.compile(r"\b(?:(?:say|says|said|tell|tells|told|write|wrote|written|note|noted|find|found|"
+                           r"conclude|concluded)\s+(?:\w+\s+){0,2}?(?:about|regarding|on|of)|mentions?|mentioned|"
+                           r"refers? to|referred to)\s+"
+                           r"(?:the |its |their |any |an? )?(?:(?:lga|earlier|previous|last|recent|\d{4}) )?"
+                           r"((?:safeguarding )?(?:peer reviews?|reviews?|inspections?|letters?|briefing(?: notes?)?|"
+                           r"improvement plans?|action plans?))\b", re.I)
 _JUDGEMENT_WORDS = ["judged", "judgements?", "graded", "grades?", "rated", "ratings?"]
 _HOW_MANY = re.compile(r"\bhow (many|much|long|often)\b|\bwhat (number|percentage|proportion|share)\b|"
                        r"\bnumber of\b|%|\bper ?cent\b|\b(?:percentage|proportion) of\b|"
-                       r"\bthe (?:figure|stat|stats|statistic|number)\b", re.I)
+                       r"\bthe (?:figure|stat|stats|statistic|number)\b|"
+                       r"\bwhat\s+(?:were|are|was|is)\s+(?:the\s+)?(?:typical|average|usual)\s+\w+", re.I)
 # 'How much did it cost', 'how much extra money': an amount of money answers it, not any figure.
 _HOW_MUCH_MONEY = re.compile(r"\bhow much\b.{0,60}\b(?:cost|costs|spend|spent|money|budget|funding|fund|invest\w*|"
                              r"pay|paid|worth|overspend|savings?)\b|\bhow much (?:extra |more |new )?(?:money|funding)\b",
@@ -127,15 +138,19 @@ def analyse(question: str, catalog: Catalog, council: str | None = None) -> Quer
     request = read_request(question)
     # What picks the documents is read from the question without its framing ('for a scrutiny report' names
     # no scrutiny report); what must be said, from its topic.
-    asked = request.asked
+    asked = _spans_as_years(request.asked)
     named = catalog.councils_in(asked)
     # The question's councils with documents, unless a filter chose one.
     councils = {catalog.canonical(council)} if council else {name for name in named if name in catalog.councils}
-    topic = _corrected(catalog.council_names.without(request.topic, set(named) | councils), catalog)
+    topic = _corrected(catalog.council_names.without(_spans_as_years(request.topic), set(named) | councils), catalog)
     search_text = expand_query(LATEST.sub(" ", topic), catalog.acronyms)
-    steering = _steering_words(asked, councils)
+    # 'what did the inspection say about the peer review?': the second kind is what is asked about.
+    subject = _SUBJECT_KIND.search(asked)
+    without_subject = asked[:subject.start(1)] + asked[subject.end(1):] if subject else asked
+    naming = without_subject if _kinds(without_subject) else asked
+    steering = _steering_words(naming, councils)
     answer_kind = next((kind for kind, pattern in ANSWER_KINDS if pattern.search(asked)), "text")
-    kinds = _kinds(asked)
+    kinds = _kinds(naming)
     # 'How long', 'how many': the number is the answer; 'long' and 'many' needn't be in it.
     number_words = set()
     if answer_kind in ("number", "money", "share"):
@@ -162,12 +177,19 @@ def analyse(question: str, catalog: Catalog, council: str | None = None) -> Quer
         years={int(y) for y in YEAR.findall(asked)},
         months={f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(asked)},
         kinds=kinds,
-        latest=bool(LATEST.search(asked)), names=_names(topic),
+        # An author names the documents they wrote, as a capitalised name in the topic does.
+        latest=bool(LATEST.search(asked)), names=_names(topic) + (
+            [request.author] if request.author and not catalog.councils_in(request.author) else []),
         years_without_documents=_years_without_documents(asked, councils, catalog.council_years,
                                                          answer_kind == "judgement"),
         kinds_without_documents=_kinds_without_documents(asked, councils, catalog.council_kinds),
         answer_kind=answer_kind, request=request, route=route, facts=facts, topic=timeline_topic,
     )
+
+
+def _spans_as_years(text: str) -> str:
+    """'the 2016/17 inspection' names both years: '2016 2017'."""
+    return YEAR_SPAN.sub(lambda m: f"{m.group(1)} {m.group(1)[:2]}{m.group(2)}", text)
 
 
 def _kinds(asked: str) -> set[str]:

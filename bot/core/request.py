@@ -25,6 +25,9 @@ _LIST = re.compile(r"\b(?:summari[sz]e|sum up|summary of|list|rundown|take me th
 
 
 _HOW = re.compile(r"\W*(?:how|why|when|where)\b", re.I)
+# 'What did the 2023 report conclude?', 'the overall conclusion': a report's own summing up, asked of no topic.
+_CONCLUSION = re.compile(r"\bwhat\s+(?:did|does)\s+(?:the|its|their)\s+(?:\w+\s+){0,3}?(?:conclude|find|say)\s*[?.!]*\s*$",
+                         re.I)
 
 
 def _lines(name: str) -> list[str]:
@@ -89,6 +92,7 @@ class Request:
     section: str | None  # the section of a report it asks for (sections.tsv), if any
     asked: str  # the question without its framing (greetings, who asks, what for), shorthand expanded
     topic: str  # and without what they want back: what the documents should say
+    author: str | None = None  # whose document it is ('Gail Quinton' of "Gail Quinton's letter")
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +110,7 @@ def read_request(question: str) -> Request:
     expanded = expand_shorthand(question)
     asked = _tidy(_framing().sub(" ", expanded)) or expanded
     topic = _tidy(_generic().sub(" ", _AUTHOR.sub(" ", _requests().sub(" ", asked)))) or asked
+    author = _AUTHOR.search(asked)
     lowered = expanded.lower()
     section = section_named(lowered)
     # 'How did the panel decide to look at the priorities?' asks how, not for the priorities.
@@ -115,7 +120,7 @@ def read_request(question: str) -> Request:
     # areas for consideration.
     if section is not None:
         shape: Shape = "list"
-    elif _briefing().search(expanded):
+    elif _briefing().search(expanded) or _CONCLUSION.search(asked):
         shape = "briefing"
     elif _LIST.search(lowered):
         shape = "list"
@@ -123,4 +128,5 @@ def read_request(question: str) -> Request:
         shape = "quote"
     else:
         shape = "answer"
-    return Request(shape=shape, section=section, asked=asked, topic=topic)
+    return Request(shape=shape, section=section, asked=asked, topic=topic,
+                   author=re.sub(r"['’]s\s*$", "", author.group(0)).strip() if author else None)

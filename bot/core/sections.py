@@ -11,12 +11,12 @@ from index import tuning
 from index.keyword import KeywordIndex
 from index.records import SECTION_SEPARATOR, Chunk
 from index.text import BULLET_PREFIX, is_verbatim, lines_and_units, split_sentences, tokenize
-from index.vocabulary import sections as section_patterns
+from index.vocabulary import section_headings
 
 from .answer import passages_quoted_first
 from .query import Query
 from .retrieve import Retrieved
-from .sentences import covered, is_heading
+from .sentences import covered, covered_term, is_heading
 from .types import Answer, AnsweredSentence, Citation
 
 # A summary's sentence is a real sentence, not a table's cell or a field.
@@ -30,7 +30,7 @@ class Item:
     bullet: bool = False  # one of a list's items, which says what it is whatever its capitals
 
 
-@dataclass
+@dataclass(eq=False)  # one section of one document: the same heading twice is two sections
 class Section:
     source: str
     path: tuple[str, ...]  # the headings above it
@@ -93,7 +93,7 @@ def summary_sentences(keyword: KeywordIndex, source: str, n: int) -> list[Item]:
 
 
 def _pattern(name: str) -> re.Pattern:
-    return next(pattern for section, pattern in section_patterns() if section == name)
+    return section_headings()[name]
 
 
 def _qualifier(query: Query, section: Section) -> float:
@@ -109,24 +109,35 @@ def find_sections(query: Query, retrieved: list[Retrieved], keyword: KeywordInde
     assert query.request is not None and query.request.section is not None
     pattern = _pattern(query.request.section)
     documents = list(dict.fromkeys(r.chunk.source for r in retrieved))[:tuning.SECTION_DOCUMENTS]
+    # The year or month the question names ('Slough's 2016 report') rules out the other years' documents,
+    # even where only those have the section: the items of another report would answer another question.
+    dated = [source for source in documents if _of_named_date(query, keyword, source)]
     best: tuple[float, int] | None = None
     chosen: list[Section] = []
-    for rank, source in enumerate(documents):
+    for rank, source in enumerate(dated or documents):
         matching = [s for s in document_sections(keyword, source)
                     if any(pattern.search(name.lower()) for name in s.names())]
         if not matching:
             continue
         scored = [(_qualifier(query, s), s) for s in matching]
         top = max(score for score, _ in scored)
-        # A document of the year or month the question names first ('Slough's 2016 report').
-        dated = _of_named_date(query, keyword, source)
-        key = (dated, round(top, 2), -rank)
+        # A document of the kind asked for before one about it ('the peer review's conclusion': the review's own,
+        # not the scrutiny panel's on it).
+        key = (_of_named_kind(query, keyword, source), round(top, 2), -rank)
         if best is None or key > best:
             best = key
             chosen = [s for score, s in scored if score == top]
             # A lead-in that names the section is the list itself ('The review team consisted of:').
             chosen = [s for s in chosen if s.lead_in] or chosen
     return chosen
+
+
+def _of_named_kind(query: Query, keyword: KeywordIndex, source: str) -> bool:
+    run = keyword.chunks_of(source)
+    if not run or not query.kinds:
+        return True
+    kind = keyword.chunks[run.start].doc_type or ""
+    return any(k in kind for k in query.kinds)
 
 
 def _of_named_date(query: Query, keyword: KeywordIndex, source: str) -> bool:
@@ -137,30 +148,59 @@ def _of_named_date(query: Query, keyword: KeywordIndex, source: str) -> bool:
     return bool(query.months & set(chunk.months)) or bool(query.years & set(chunk.years))
 
 
-def _items(sections: list[Section]) -> list[Item]:
-    """Up to SECTION_ITEMS items, the sections' in turn when several are equally meant; a heading, a caption
-    or a fragment is not an item."""
-    queues = [[i for i in s.items if len(i.text.split()) >= 3 and (i.bullet or not is_heading(i.text, i.chunk))
-               and not re.match(r"(?:table|figure|chart)\s+\d", i.text, re.I)] for s in sections]
-    out: list[Item] = []
+def _topic_beyond_section(query: Query, section: Section) -> str | None:
+    """The weightiest word the question asks about beyond the section and its headings ('the key findings on
+    care leavers': leavers), which picks a long section's items."""
+    assert query.request is not None and query.request.section is not None
+    rest = set(tokenize(_pattern(query.request.section).sub(" ", query.question.lower())))
+    headed = set(tokenize(" ".join(section.names())))
+    left = {t: w for t, w in query.terms.items() if t in rest and not covered_term(query, t, headed)}
+    return max(left, key=left.get) if left else None
+
+
+def _on_topic(query: Query, found: list[tuple[Section, list[Item]]]) -> list[tuple[Section, list[Item]]]:
+    """Where the question names a topic beyond the section ('the key findings on care leavers') and the answer
+    can't show every item (a long section, or several equally meant), the items on that topic, from the sections
+    that have any; a short section alone is shown whole."""
+    if len(found) == 1 and len(found[0][1]) <= tuning.SECTION_ITEMS:
+        return found
+    picked: list[tuple[Section, list[Item]]] = []
+    for section, items in found:
+        term = _topic_beyond_section(query, section)
+        on = items if term is None else [i for i in items if covered_term(query, term, set(tokenize(i.text)))]
+        if on:
+            picked.append((section, on))
+    return picked or found
+
+
+def _items(query: Query, sections: list[Section]) -> list[tuple[Section, Item]]:
+    """Up to SECTION_ITEMS items with their sections, the sections' in turn when several are equally meant; a
+    heading, a caption or a fragment is not an item."""
+    found = _on_topic(query, [(s, [i for i in s.items if len(i.text.split()) >= 3
+                                   and (i.bullet or not is_heading(i.text, i.chunk))
+                                   and not re.match(r"(?:table|figure|chart)\s+\d", i.text, re.I)])
+                              for s in sections])
+    queues = [[(section, item) for item in items] for section, items in found]
+    out: list[tuple[Section, Item]] = []
     seen: set[str] = set()
     while any(queues) and len(out) < tuning.SECTION_ITEMS:
         for queue in queues:
             if queue and len(out) < tuning.SECTION_ITEMS:
-                item = queue.pop(0)
+                section, item = queue.pop(0)
                 if item.text not in seen and is_verbatim(item.text, item.chunk.text):
                     seen.add(item.text)
-                    out.append(item)
+                    out.append((section, item))
     return out
 
 
 def answer_from_section(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex) -> Answer | None:
     """The items of the section asked for, each cited, under the section's name and its document; None when
     no retrieved document has such a section (the passages answer then)."""
-    sections = find_sections(query, retrieved, keyword)
-    items = _items(sections)
-    if not items:
+    found = _items(query, find_sections(query, retrieved, keyword))
+    if not found:
         return None
+    sections = list(dict.fromkeys(section for section, _ in found))
+    items = [item for _, item in found]
     first = items[0].chunk
     # A lead-in comes with its items, and is quoted too ('the team identified the following four priorities:').
     leads = [Item(s.lead_in, s.items[0].chunk) for s in sections if s.lead_in and len(sections) == 1]

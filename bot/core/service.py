@@ -167,7 +167,10 @@ class ReviewBot:
             elif query.route == "timeline":
                 # 'How has it been described over time': one finding from each document, in date order.
                 topic = analyse(query.topic or question, retriever.catalog, filters.council)
-                told = timeline(query, retriever.per_document(topic, filters))
+                found = retriever.per_document(topic, filters)
+                # A kind of document named ('the peer reviews') is honoured here too, where there are any.
+                of_kind = [r for r in found if query.kinds & {r.chunk.doc_type, *r.chunk.topics}]
+                told = timeline(query, of_kind if query.kinds and len(of_kind) >= 2 else found)
             answer = told or extract(query, retrieved[:passages], retriever.keyword, retriever.scope(query, filters))
         # When no passage carries the question, the model is not asked: a model given passages answers from
         # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Literal, Protocol
 
-from index.records import Chunk
+from index.records import DEFAULT_COLLECTION, Chunk
 
 # How an answer was made: quoted from passages, written by a model, read from the facts of every report, one
 # finding per document in date order, the items of a section of a report, or a briefing on one document.
@@ -35,15 +35,19 @@ class Citation:
     council: str | None
     date: str | None
     quote: str
+    collection: str = DEFAULT_COLLECTION  # the document's: a link to its page is signed for it
+    ocr: bool = False  # its page is a scan, read by OCR: the quote is as the scan was read
+    link: str | None = None  # the page view, or the published document; set where links are made
 
     @classmethod
     def from_chunk(cls, n: int, chunk: Chunk, quote: str) -> "Citation":
         return cls(n=n, source=chunk.source, title=chunk.title, page=chunk.page, section=chunk.section,
-                   council=chunk.council, date=chunk.date, quote=quote)
+                   council=chunk.council, date=chunk.date, quote=quote, collection=chunk.collection, ocr=chunk.ocr)
 
     def details(self) -> str:
-        """What a reference says after the title: ', p. 4, Section, Council, date (source)'."""
-        parts = [f"p. {self.page}" if self.page else None, self.section, self.council, self.date]
+        """What a reference says after the title: ', p. 4 (read by OCR), Section, Council, date (source)'."""
+        page = f"p. {self.page}" + (" (read by OCR)" if self.ocr else "") if self.page else None
+        parts = [page, self.section, self.council, self.date]
         return "".join(f", {p}" for p in parts if p) + f" ({self.source})"
 
     def reference(self) -> str:
@@ -76,11 +80,14 @@ class Passage:
     council: str | None
     date: str | None
     score: float
+    collection: str = DEFAULT_COLLECTION
+    ocr: bool = False
 
     @classmethod
     def from_chunk(cls, chunk: Chunk, score: float) -> "Passage":
         return cls(source=chunk.source, page=chunk.page, section=chunk.section, text=chunk.text, title=chunk.title,
-                   council=chunk.council, date=chunk.date, score=round(score, 5))
+                   council=chunk.council, date=chunk.date, score=round(score, 5), collection=chunk.collection,
+                   ocr=chunk.ocr)
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Callable, Mapping
 
 from slack_bolt import App, Assistant, BoltContext
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -48,10 +49,11 @@ def create_app(deps: SlackDeps, token: str, signing_secret: str, api_url: str | 
     return app
 
 
-def http_server(app: App, bot: Asker, port: int, host: str = "0.0.0.0", threads: int = 8):
+def http_server(app: App, bot: Asker, port: int, host: str = "0.0.0.0", threads: int = 8,
+                mounts: Mapping[str, Callable] | None = None):
     """A waitress server: events, commands and actions at /slack/events, signatures checked by bolt (401 when
-    wrong); GET /healthz answers 200 while the store answers, 503 when it doesn't. `run()` serves,
-    `close()` stops."""
+    wrong); GET /healthz answers 200 while the store answers, 503 when it doesn't; `mounts` are other WSGI
+    apps by path (the page view, which checks its own links). `run()` serves, `close()` stops."""
     from waitress import create_server
 
     slack = SlackRequestHandler(app)
@@ -62,6 +64,8 @@ def http_server(app: App, bot: Asker, port: int, host: str = "0.0.0.0", threads:
             healthy, body = bot.health()
             start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")])
             return [json.dumps(body).encode()]
+        if mounts and path in mounts:
+            return mounts[path](environ, start_response)
         if path != EVENTS_PATH:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"Not Found"]

@@ -9,7 +9,7 @@ import asyncio
 import functools
 import logging
 import warnings
-from typing import Mapping
+from typing import Callable, Mapping
 
 from aiohttp import web
 from microsoft_agents.activity import ActivityTypes, load_configuration_from_env
@@ -51,7 +51,11 @@ def auth_configuration(env: Mapping[str, str]) -> tuple[dict, AgentAuthConfigura
     return config, AgentAuthConfiguration(anonymous_allowed=True), True
 
 
-def web_application(deps: TeamsDeps, env: Mapping[str, str]) -> web.Application:
+def web_application(deps: TeamsDeps, env: Mapping[str, str],
+                    public_routes: Mapping[str, Callable] | None = None) -> web.Application:
+    """POST /api/messages (Bot Framework tokens checked), GET /healthz, and `public_routes`: GET handlers by path
+    that need no token (the page view, which checks its own signed links)."""
+    public = {HEALTH_PATH, *(public_routes or {})}
     config, auth, anonymous = auth_configuration(env)
     if anonymous:
         log.warning("!!! Teams bot running ANONYMOUSLY: no CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID set. "
@@ -73,13 +77,15 @@ def web_application(deps: TeamsDeps, env: Mapping[str, str]) -> web.Application:
     @web.middleware
     async def authorize(request: web.Request, handler):
         # The container's health probe carries no Bot Framework token; only messages need one.
-        if request.path == HEALTH_PATH:
+        if request.path in public:
             return await handler(request)
         return await jwt_authorization_middleware(request, handler)
 
     application = web.Application(middlewares=[authorize])
     application.router.add_post(MESSAGES_PATH, messages)
     application.router.add_get(HEALTH_PATH, health)
+    for path, route in (public_routes or {}).items():
+        application.router.add_get(path, route)
     with warnings.catch_warnings():
         # The SDK's middleware looks its configuration up under this plain string key.
         warnings.simplefilter("ignore")
