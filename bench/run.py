@@ -8,7 +8,12 @@ Beside them, the embedding model's own speed on the corpus's chunks, which is th
 on the embedded store it also ingests ../shared/badfiles and scores dev.jsonl. The figures are printed as
 one table, sizes side by side.
 
-    python bench/run.py [--scales 1,10] [--national PATH] [--stores embedded,server] [--rounds 3] [--out FILE]
+    python bench/run.py [--scales 1,10] [--national PATH] [--stores embedded,server] [--engines E,...]
+                        [--rounds 3] [--out FILE]
+
+Each size runs what ships (`auto`: ingest and questions on the engines this machine chooses) on each store,
+and beside it, on the embedded store, each MiniLM engine forced for both; the report begins with the CPU's
+features (AVX2, AVX-512, bfloat16) and the engines `auto` chose.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("REVIEWBOT_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus"
 DEV = SHARED / "eval" / "dev.jsonl"
+DEV_USERS = SHARED / "eval" / "dev_users.jsonl"
 sys.path.insert(0, str(ROOT))
 
 
@@ -84,10 +90,18 @@ def peak_rss_mb_of(pid: int) -> float:
     return 0.0
 
 
-def embedding_model_speed(folders: list[Path], models_dir: Path, sample: int = 400) -> dict:
-    """MiniLM alone on the corpus's own chunks (as ingest embeds them), on each engine this machine runs: the
-    ceiling for ingest speed."""
-    from index.embeddings import MiniLMEmbedder, bfloat16_is_native, chosen_engine
+def engines_to_compare() -> list[str]:
+    """Every MiniLM engine this machine runs at its own speed: torch in bfloat16 only where the CPU has it in
+    hardware (elsewhere it is emulated, slower than float32)."""
+    from index.embeddings import bfloat16_is_native
+
+    return (["torch-bfloat16"] if bfloat16_is_native() else []) + ["torch-float32", "onnx-float32", "onnx-int8"]
+
+
+def embedding_model_speed(folders: list[Path], models_dir: Path, engines: list[str], sample: int = 400) -> dict:
+    """MiniLM alone on the corpus's own chunks (as ingest embeds them), on each engine: the ceiling for
+    ingest speed."""
+    from index.embeddings import MiniLMEmbedder
     from ingest.chunking import chunk_document, document_key
     from ingest.parse import read_document
     from ingest.pipeline import discover
@@ -107,17 +121,24 @@ def embedding_model_speed(folders: list[Path], models_dir: Path, sample: int = 4
             break
     texts = texts[:sample]
     pieces = sum(min(counter(t), 256) for t in texts)
-    report = {"chunks": len(texts), "mean_word_pieces": round(pieces / len(texts), 1)}
-    engines = ["torch-float32", "onnx-float32", "onnx-int8"] + (["torch-bfloat16"] if bfloat16_is_native() else [])
+    report = {"chunks": len(texts), "mean_word_pieces": round(pieces / len(texts), 1), "chunks_per_s": {}}
     for engine in engines:
         embedder = MiniLMEmbedder(engine, models_dir)
         embedder.embed(texts[:16])  # loads the model
         started = time.perf_counter()
         embedder.embed(texts)
-        seconds = time.perf_counter() - started
-        report[f"{engine}_chunks_per_s"] = round(len(texts) / seconds, 1)
-    report["ingest_engine"] = chosen_engine("auto", for_ingest=True)
+        report["chunks_per_s"][engine] = round(len(texts) / (time.perf_counter() - started), 1)
     return report
+
+
+def machine() -> dict:
+    from index.embeddings import chosen_engine, cpu_features
+
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "unknown")
+    return {"cpus": os.cpu_count(), "cpu": model, "features": sorted(cpu_features()),
+            "auto_ingest_engine": chosen_engine("auto", for_ingest=True),
+            "auto_question_engine": chosen_engine("auto", for_ingest=False)}
 
 
 def bench_questions(councils: list[str]) -> list[str]:
@@ -204,14 +225,17 @@ def readiness(env: dict[str, str]) -> dict:
             "teams_ready_s": seconds_until_healthy(["teams", "--port", str(teams_port)], teams_port, env)}
 
 
-def bench_store(store: str, scale: str, folders: list[Path], work: Path, rounds: int, keep: bool = False) -> dict:
-    """One size on one store. A server run whose embedded run was kept serves that run's files (`chroma run`
+def bench_store(store: str, scale: str, folders: list[Path], work: Path, rounds: int, engine: str,
+                keep: bool = False) -> dict:
+    """One size on one store with one MiniLM engine (`auto`: ingest's and the questions' engines as this
+    machine chooses them). A server run whose embedded run was kept serves that run's files (`chroma run`
     reads an embedded store as it is) instead of ingesting everything again: at national scale that is half
     an hour saved, and the questions are asked of the same index."""
-    embedded_dir = work / f"data-embedded-{scale}"
+    embedded_dir = work / f"data-embedded-{scale}-{engine}"
     reuse = store == "server" and embedded_dir.is_dir()
-    data_dir = embedded_dir if reuse else work / f"data-{store}-{scale}"
-    env = {"REVIEWBOT_DATA_DIR": str(data_dir), "CHROMA_HOST": "", "CHROMA_PORT": ""}
+    data_dir = embedded_dir if reuse else work / f"data-{store}-{scale}-{engine}"
+    env = {"REVIEWBOT_DATA_DIR": str(data_dir), "CHROMA_HOST": "", "CHROMA_PORT": "",
+           "REVIEWBOT_EMBEDDING_ENGINE": engine, "REVIEWBOT_MODELS_DIR": str(work / "models")}
     server = None
     if store == "server":
         server, port = start_chroma_server(data_dir / "chroma" if reuse else work / f"chroma-{scale}")
@@ -225,8 +249,8 @@ def bench_store(store: str, scale: str, folders: list[Path], work: Path, rounds:
         questions = run_child([sys.executable, str(Path(__file__)), "--questions", "--rounds", str(rounds)], env)
         assert questions.returncode == 0, questions.stderr[-2000:]
         latency = json.loads(questions.stdout.strip().splitlines()[-1])
-        result = {"store": store, "scale": scale, "documents": status["documents"], "pages": status["pages"],
-                  "chunks": status["chunks"]}
+        result = {"store": store, "scale": scale, "engine": engine, "documents": status["documents"],
+                  "pages": status["pages"], "chunks": status["chunks"]}
         if ingest is not None:
             result.update({
                 "ingest_s": round(ingest.seconds, 1), "ingest_failed_files": ingest.stdout.count("│ failed"),
@@ -245,6 +269,8 @@ def bench_store(store: str, scale: str, folders: list[Path], work: Path, rounds:
             result["chroma_server_peak_rss_mb"] = round(peak_rss_mb_of(server.pid))
         if store == "embedded" and scale == "1":
             result.update(quality(env, work))
+            result["dev"] = _figures(result["dev_eval"])
+            result["dev_users"] = _figures(result["dev_users_eval"])
         return result
     finally:
         if server is not None:
@@ -256,11 +282,19 @@ def bench_store(store: str, scale: str, folders: list[Path], work: Path, rounds:
 
 def quality(env: dict[str, str], work: Path) -> dict:
     bad = reviewbot(["ingest", str(SHARED / "badfiles")], {**env, "REVIEWBOT_DATA_DIR": str(work / "bad")})
-    scored = reviewbot(["eval", str(DEV)], env)
-    return {"badfiles_exit_status": bad.returncode, "dev_eval": json.loads(scored.stdout.strip().splitlines()[-1])}
+    figures = {"badfiles_exit_status": bad.returncode}
+    for name, questions in (("dev", DEV), ("dev_users", DEV_USERS)):
+        scored = reviewbot(["eval", str(questions)], env)
+        figures[f"{name}_eval"] = json.loads(scored.stdout.strip().splitlines()[-1])
+    return figures
 
 
-ROWS = [("documents", "documents"), ("pages", "pages"), ("chunks", "chunks"), ("ingest, from scratch (s)", "ingest_s"),
+def _figures(summary: dict) -> str:
+    return " / ".join(str(summary.get(k)) for k in ("recall_at_5", "mrr", "cited", "false_abstain", "points"))
+
+
+ROWS = [("MiniLM engine (ingest, questions)", "engines"), ("documents", "documents"), ("pages", "pages"),
+        ("chunks", "chunks"), ("ingest, from scratch (s)", "ingest_s"),
         ("pages/s", "ingest_pages_per_s"), ("chunks/s", "ingest_chunks_per_s"),
         ("… as a share of the model's own speed", "share_of_model_speed"),
         ("ingest peak memory (MB)", "ingest_peak_rss_mb"), ("files that failed", "ingest_failed_files"),
@@ -272,12 +306,15 @@ ROWS = [("documents", "documents"), ("pages", "pages"), ("chunks", "chunks"), ("
         ("bot peak memory (MB)", "bot_peak_rss_mb"),
         ("councils asked 'the latest inspection of X'", "steering_councils"),
         ("… first five passages all X's", "steering_top5_all_own_council"),
-        ("… first citation from X's newest report", "steering_latest_cited")]
+        ("… first citation from X's newest report", "steering_latest_cited"),
+        ("dev.jsonl: recall@5 / MRR / cited / false abstain / points", "dev"),
+        ("dev_users.jsonl: the same", "dev_users")]
 
 
 def side_by_side(runs: list[dict]) -> str:
     """The runs as one Markdown table, a column each."""
-    head = "| | " + " | ".join(f"{r['scale']}{'x' if r['scale'].isdigit() else ''} {r['store']}" for r in runs) + " |"
+    head = "| | " + " | ".join(f"{r['scale']}{'x' if r['scale'].isdigit() else ''} {r['store']}, {r['engine']}"
+                               for r in runs) + " |"
     lines = [head, "|---" * (len(runs) + 1) + "|"]
     for label, key in ROWS:
         lines.append(f"| {label} | " + " | ".join(str(r.get(key, "")) for r in runs) + " |")
@@ -290,6 +327,8 @@ def main() -> None:
     parser.add_argument("--national", type=Path, help="a folder of reports to ingest beside the corpus")
     parser.add_argument("--stores", default="embedded,server")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--engines", help="MiniLM engines to run beside auto (default: every one this machine "
+                                          "runs at its own speed)")
     parser.add_argument("--out", type=Path, help="Also write the report here (JSON).")
     parser.add_argument("--questions", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -301,22 +340,29 @@ def main() -> None:
     scales = (args.scales or ("1" if args.national else "1,10")).split(",")
     if args.national:
         scales.append("national")
+    engines = args.engines.split(",") if args.engines else engines_to_compare()
     work = Path(tempfile.mkdtemp(prefix="reviewbot-bench-"))
     try:
+        from index.embeddings import chosen_engine
+
         ceiling_on = [CORPUS, args.national] if args.national else [CORPUS]
-        report = {"machine": {"cpus": os.cpu_count()}, "embedding_model": embedding_model_speed(ceiling_on),
+        report = {"machine": machine(), "embedding_model": embedding_model_speed(ceiling_on, work / "models", engines),
                   "runs": []}
-        print(json.dumps(report["embedding_model"]), file=sys.stderr, flush=True)
+        print(json.dumps(report, indent=2), file=sys.stderr, flush=True)
+        speeds = report["embedding_model"]["chunks_per_s"]
         for scale in scales:
             folders = build_corpus(scale, work, args.national)
             stores = args.stores.split(",")
-            for store in stores:
+            # What ships ('auto') on every store; each engine forced, on the embedded store, beside it.
+            plan = [(store, "auto") for store in stores] + [("embedded", engine) for engine in engines]
+            for store, engine in plan:
                 # At national scale the server serves the embedded run's index rather than ingest it again.
-                keep = scale == "national" and store == "embedded" and "server" in stores
-                result = bench_store(store, scale, folders, work, args.rounds, keep)
-                ceiling = next(v for k, v in report["embedding_model"].items() if k.startswith("auto_as_"))
-                if "ingest_chunks_per_s" in result:
-                    result["share_of_model_speed"] = round(result["ingest_chunks_per_s"] / ceiling, 2)
+                keep = store == "embedded" and engine == "auto" and "server" in stores
+                result = bench_store(store, scale, folders, work, args.rounds, engine, keep)
+                ingest_engine = chosen_engine(engine, for_ingest=True)
+                result["engines"] = f"{ingest_engine}, {chosen_engine(engine, for_ingest=False)}"
+                if "ingest_chunks_per_s" in result and ingest_engine in speeds:
+                    result["share_of_model_speed"] = round(result["ingest_chunks_per_s"] / speeds[ingest_engine], 2)
                 print(json.dumps(result), file=sys.stderr, flush=True)
                 report["runs"].append(result)
         text = json.dumps(report, indent=2)

@@ -51,6 +51,12 @@ def run_ingest(settings: Settings, paths: list[Path], collection: str) -> int:
             print(f"{outcome.status}: {outcome.source} ({detail})", file=sys.stderr, flush=True)
 
         report = ingest(paths, store, store.embedder, keyword_dir(settings, store), log_line, collection)
+    try:
+        # The questions' engine is made ready here, once, so that no bot needs torch to start.
+        store.embedder.prepare_for_questions()
+    except EmbeddingError as exc:
+        print(f"reviewbot: {exc}", file=sys.stderr)
+        return 1
     out = Console()
     if not out.is_terminal:
         out = Console(width=200)  # a log file should keep each file on one line

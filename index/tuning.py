@@ -27,9 +27,11 @@ READ_IN_WORKER_FROM = 4
 EMBED_SLICE = 32
 # Texts the model reads at once, longest first: little padding, and small batches waste less of it.
 EMBED_BATCH = 8
-# Where the CPU has no bfloat16 in hardware, ingest embeds with MiniLM in int8 (onnxruntime, dynamic
-# quantization) rather than float32: kept only if every eval figure moves by 0.01 or less (docs/scale.md).
-ONNX_INT8_INGEST = True
+# The engine ingest embeds with, on a CPU with bfloat16 in hardware (AVX512-BF16, AMX) and on one without
+# (AVX2): the fastest measured on each (docs/scale.md), int8 only while every eval figure stays within 0.01
+# of torch float32's (docs/quality.md).
+INGEST_ENGINE_WITH_BF16 = "torch-bfloat16"
+INGEST_ENGINE_WITHOUT_BF16 = "onnx-int8"
 
 # --- The keyword index (docs/quality.md "Retrieval") --------------------------------------------------
 

@@ -14,6 +14,9 @@ SHARED = Path(os.environ.get("REVIEWBOT_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus"
 BADFILES = SHARED / "badfiles"
 EXAMPLES = ROOT / "examples"
+# MiniLM's ONNX files, made from the shipped weights once for every test (and every process a test starts),
+# as DATA_DIR/models would hold them for one deployment.
+MODELS = Path(os.environ.setdefault("REVIEWBOT_MODELS_DIR", str(ROOT / ".models-for-tests")))
 
 # A slice of the corpus that covers every format and kind of document, small enough to embed quickly.
 SUBSET = [

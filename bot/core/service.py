@@ -36,7 +36,7 @@ def open_store(settings: Settings, for_ingest: bool = False) -> Store:
     starts in seconds (see index/embeddings.py chosen_engine)."""
     embedder = make_embedder(settings.embeddings, settings.openai_base_url, settings.openai_api_key,
                              settings.embedding_model, settings.embedding_engine, settings.embedding_retries,
-                             settings.data_dir / "models", for_ingest)
+                             settings.models_dir, for_ingest)
     return Store(connect(settings.data_dir, settings.chroma_host, settings.chroma_port), embedder)
 
 
