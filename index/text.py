@@ -52,7 +52,7 @@ def tokenize(text: str) -> list[str]:
 
 BULLET_PREFIX = "\u2022 "
 # Every character the documents use as a bullet.
-BULLET_CHARS = "\u2022\u2023\u2043\u25aa\u25ab\u25a0\u25a1\u25cf\u25cb\u25e6\u25fc\u25fb\u2219\uf0b7\uf0a7\uf06e\uf0d8\uf0fc\uf076\x7f"
+BULLET_CHARS = "\u2022\u2023\u2043\u25aa\u25ab\u25a0\u25a1\u25cf\u25cb\u25e6\u25fc\u25fb\u2219\uf0b7\uf0a7\uf06e\uf0d8\uf0fc\uf076\uf02d\x7f"
 # Abbreviations that end in a full stop without ending the sentence.
 _ABBREVIATIONS = {
     "e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "prof", "no", "nos", "para", "paras", "vs", "cf", "st", "approx",

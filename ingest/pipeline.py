@@ -27,7 +27,8 @@ from .reader import FileToRead, Reader
 log = logging.getLogger("reviewbot.ingest")
 CORES = os.cpu_count() or 1
 # Raise when a change to reading, cleaning or chunking should reach documents already indexed.
-INDEX_VERSION = 5  # 5: scanned pages read by OCR (a text PDF's image-only pages too)
+INDEX_VERSION = 6  # 6: a bullet's wrapped line ending in a colon is no lead-in; the Symbol font's dash is a bullet
+# (5: scanned pages read by OCR, a text PDF's image-only pages too)
 
 
 @dataclass

@@ -213,10 +213,12 @@ def to_blocks(lines: list[Line]) -> list[Block]:
             current = Block("paragraph", text, line.page, section())
         else:
             current.text = clean.join_wrapped(current.text, text, vocabulary)
-        # A paragraph that ends in a lead-in, with no bullets after it: its list is the lines that follow.
+        # A paragraph that ends in a lead-in, with no bullets after it: its list is the lines that follow. A
+        # bullet's wrapped line that ends in a colon ('(Outcome two:') is no lead-in.
         next_line = _next_text(prepared, index)
         if text.endswith(":") and next_line is not None and not clean.split_bullet(next_line)[0] \
-                and not clean.is_bullet_only(next_line) and line.page is not None:
+                and not clean.is_bullet_only(next_line) and line.page is not None and current.kind == "paragraph" \
+                and current.text.count("(") <= current.text.count(")"):
             close()
             listing, listed = True, 0
             continue

@@ -185,3 +185,27 @@ def test_a_document_of_the_kind_asked_for_gives_the_section_before_one_about_it(
     answer = answer_from_section(query, passages(keyword, query, [1.0] * 2), keyword)
     assert [c.quote for c in answer.citations] == ["The reviewers concluded:",
                                                    "The council is realistic about the challenges it faces."]
+
+
+def test_a_bullets_wrapped_line_ending_in_a_colon_is_no_lead_in():
+    """As an inspection report prints 'What needs to improve': the last item wraps after '(Outcome two:' and the
+    next judgement's heading and paragraphs follow; none of them is an item of the list."""
+    lines = [Line("What needs to improve?", 2, 2),
+             Line("\u25fc The quality of support from the virtual school, including personal", 2),
+             Line("education plans (PEPs). (Outcome two:", 2),
+             Line("National Framework)", 2),
+             Line("The experiences and progress of children who need help and", 2, 2),
+             Line("protection: outstanding", 2, 2),
+             Line("1. The range and reach of the Early Help offer in Northbridge are extensive.", 2)]
+    blocks = [(b.kind, b.text) for b in to_blocks(lines)]
+    assert ("bullet", "The quality of support from the virtual school, including personal education plans (PEPs). "
+                      "(Outcome two: National Framework)") in blocks
+    assert ("paragraph", "1. The range and reach of the Early Help offer in Northbridge are extensive.") in blocks
+
+
+def test_the_symbol_fonts_dash_is_a_bullet():
+    lines = [Line("4. Strengthen the response to children who go missing by ensuring that:", 5),
+             Line("\uf02d governance arrangements are clear and understood by all", 5),
+             Line("\uf02d return home interviews are consistently well recorded.", 5)]
+    blocks = [(b.kind, b.text) for b in to_blocks(lines)]
+    assert ("bullet", "governance arrangements are clear and understood by all") in blocks
