@@ -47,7 +47,8 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
     candidates = _candidates(query, retrieved, keyword)
     if query.request is not None and query.request.shape == "quote":
         # A line to paste into a report is a sentence, not a table's row ('Children in care Outstanding').
-        sentences = [c for c in candidates if len(c.text.split()) >= tuning.QUOTE_MIN_WORDS]
+        sentences = [c for c in candidates if len(c.text.split()) >= tuning.QUOTE_MIN_WORDS
+                     and not _JUDGEMENT_ROW.search(c.text)]
         candidates = sentences if any(c.sentence.carries() for c in sentences) else candidates
     absent = _absent_from_scope(query, keyword, scope)
     if absent and not any(c.sentence.similarity >= tuning.ABSENT_SIMILARITY
@@ -84,6 +85,9 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
                   sentences=sentences)
 
 
+# A judgement table's row ('The experiences and progress of children in care Outstanding'): a grade at the end
+# and no full stop.
+_JUDGEMENT_ROW = re.compile(r"\b(?:outstanding|good|inadequate|requires? improvement(?: to be good)?)\s*$", re.I)
 # What a question of a kind needs its answer to hold, in words for the reply that says the documents don't.
 _WANTED = {"money": "the amount", "share": "the proportion", "number": "the figure", "date": "the date"}
 # A paragraph's number ('5. Co-location …') is not a figure it gives.

@@ -46,6 +46,9 @@ _NAMING_A_DOCUMENT = re.compile(
 # Words that name the document a question is about ('what did the peer review say…'), not what it asks.
 _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
                              r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
+# A council a question's council works with: 'shared leadership with Cambridgeshire' (not 'compared with').
+_PARTNER = re.compile(r"(?<!compared )(?<!compare )(?<!comparison )\b(?:with|alongside)\s+((?:neighbouring\s+)?"
+                      r"[A-Z][\w'’-]*(?:\s+(?:and|upon|on|of|the|[A-Z][\w'’-]*)){0,4})", re.I)
 # 'the 2016/17 inspection', '2016-17': a financial or academic year, two years written as one.
 YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)[/-](\d\d)\b(?![/-]\d)")
 # A kind of document asked about, not asked of: 'what did it say about the peer review', 'mention the inspection'
@@ -140,6 +143,12 @@ def analyse(question: str, catalog: Catalog, council: str | None = None) -> Quer
     # no scrutiny report); what must be said, from its topic.
     asked = _spans_as_years(request.asked)
     named = catalog.councils_in(asked)
+    # 'Peterborough's 2018 report on its shared leadership with Cambridgeshire': the partner is asked about, not
+    # asked of, while another council is named.
+    partners = {name for m in _PARTNER.finditer(asked) for name in catalog.councils_in(m.group(1))}
+    if not set(named) - partners:
+        partners = set()
+    named = [name for name in named if name not in partners]
     # The question's councils with documents, unless a filter chose one.
     councils = {catalog.canonical(council)} if council else {name for name in named if name in catalog.councils}
     topic = _corrected(catalog.council_names.without(_spans_as_years(request.topic), set(named) | councils), catalog)
