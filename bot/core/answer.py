@@ -217,6 +217,13 @@ def _citations(chosen: list[_Candidate], retrieved: list[Retrieved], keyword: Ke
     return [Citation.from_chunk(i, chunk, quote) for i, (quote, chunk) in enumerate(quoted, start=1)]
 
 
+def cited_with_twins(quote: str, chunk: Chunk, keyword: KeywordIndex, first: int) -> list[Citation]:
+    """The quote cited in its document and in each identical copy of it (a council's own copy of a report and
+    a national collection's), numbered from `first`: found under either name."""
+    holders = [chunk, *(twin for twin in keyword.twins(chunk) if is_verbatim(quote, twin.text))]
+    return [Citation.from_chunk(first + i, holder, quote) for i, holder in enumerate(holders)]
+
+
 def _list_after(lead_in: _Candidate) -> list[_Candidate]:
     """The items that follow a lead-in such as 'the team identified the following four priorities:'."""
     items: list[_Candidate] = []
