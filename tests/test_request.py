@@ -143,3 +143,15 @@ def test_a_council_worked_with_is_asked_about_not_asked_of():
     # Compared with another, both are asked of.
     assert ask(keyword, "How does Peterborough's leadership compare with Cambridgeshire?").councils == {
         "Peterborough", "Cambridgeshire"}
+
+
+def test_a_word_that_picks_the_documents_is_never_mended():
+    keyword = index_of(chunk(0, "The fewest children wait; some inconsistency remains.", council="Northbridge"), *FILLER)
+    query = ask(keyword, "In Northbridge's newest report, what was inconsistent?")
+    assert "fewest" not in query.terms and query.latest
+
+
+def test_reviews_the_documents_report_on_are_a_topic():
+    keyword = index_of(chunk(0, "A backlog of foster carer reviews has built up.", council="Northbridge"), *FILLER)
+    assert "review" in ask(keyword, "What happened to foster carer reviews in Northbridge?").terms
+    assert "review" not in ask(keyword, "What did the Northbridge review say about foster carers?").terms
