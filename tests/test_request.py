@@ -131,3 +131,27 @@ def test_whose_document_it_is_names_the_document():
     keyword = index_of(chunk(0, "The front door needs simplifying. Gail Quinton, Director", council="Northbridge"),
                        *FILLER)
     assert ask(keyword, "What did Gail Quinton's staff letter say about the front door?").names == ["Gail Quinton"]
+
+
+def test_a_council_worked_with_is_asked_about_not_asked_of():
+    keyword = index_of(chunk(0, "Leadership arrangements are combined with Cambridgeshire.", "p.pdf",
+                             council="Peterborough"),
+                       chunk(1, "Cooperation with Peterborough has included shared leadership.", "c.pdf",
+                             council="Cambridgeshire"), *FILLER)
+    query = ask(keyword, "peterborough 2018 report - is there a sentence about shared leadership with cambridgeshire?")
+    assert query.councils == {"Peterborough"} and "cambridgeshir" in query.terms
+    # Compared with another, both are asked of.
+    assert ask(keyword, "How does Peterborough's leadership compare with Cambridgeshire?").councils == {
+        "Peterborough", "Cambridgeshire"}
+
+
+def test_a_word_that_picks_the_documents_is_never_mended():
+    keyword = index_of(chunk(0, "The fewest children wait; some inconsistency remains.", council="Northbridge"), *FILLER)
+    query = ask(keyword, "In Northbridge's newest report, what was inconsistent?")
+    assert "fewest" not in query.terms and query.latest
+
+
+def test_reviews_the_documents_report_on_are_a_topic():
+    keyword = index_of(chunk(0, "A backlog of foster carer reviews has built up.", council="Northbridge"), *FILLER)
+    assert "review" in ask(keyword, "What happened to foster carer reviews in Northbridge?").terms
+    assert "review" not in ask(keyword, "What did the Northbridge review say about foster carers?").terms

@@ -308,12 +308,20 @@ def test_telling_candidates_is_how_far_down_a_sentence_holding_the_telling_word_
 
 
 def test_quote_min_words_is_what_a_line_to_paste_must_be(monkeypatch):
-    keyword = index_of(chunk(0, "Children in care Outstanding\nChildren in care benefit from outstanding support "
-                                "and services here.", council="Northbridge"), *FILLER)
-    query = ask(keyword, "Give me a line on children in care being outstanding in Northbridge for my report")
+    keyword = index_of(chunk(0, "Children in care thrive.\nChildren in care benefit from the support and services "
+                                "they get here.", council="Northbridge"), *FILLER)
+    query = ask(keyword, "Give me a line on children in care thriving in Northbridge for my report")
     assert query.request.shape == "quote"
     quoted = extract(query, passages(keyword, query, [1.0]), keyword).citations
     assert quoted[0].quote.startswith("Children in care benefit")
     monkeypatch.setattr(tuning, "QUOTE_MIN_WORDS", 0)
-    assert extract(query, passages(keyword, query, [1.0]), keyword).citations[0].quote == \
-        "Children in care Outstanding"
+    assert extract(query, passages(keyword, query, [1.0]), keyword).citations[0].quote == "Children in care thrive."
+
+
+def test_a_judgement_tables_row_is_never_a_line_to_paste(monkeypatch):
+    keyword = index_of(chunk(0, "The experiences and progress of children in care Outstanding\nChildren in care "
+                                "benefit from outstanding support and services here.", council="Northbridge"), *FILLER)
+    query = ask(keyword, "Give me a line on children in care being outstanding in Northbridge for my report")
+    monkeypatch.setattr(tuning, "QUOTE_MIN_WORDS", 0)
+    assert extract(query, passages(keyword, query, [1.0]), keyword).citations[0].quote.startswith(
+        "Children in care benefit")

@@ -47,7 +47,8 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
     candidates = _candidates(query, retrieved, keyword)
     if query.request is not None and query.request.shape == "quote":
         # A line to paste into a report is a sentence, not a table's row ('Children in care Outstanding').
-        sentences = [c for c in candidates if len(c.text.split()) >= tuning.QUOTE_MIN_WORDS]
+        sentences = [c for c in candidates if len(c.text.split()) >= tuning.QUOTE_MIN_WORDS
+                     and not _JUDGEMENT_ROW.search(c.text)]
         candidates = sentences if any(c.sentence.carries() for c in sentences) else candidates
     absent = _absent_from_scope(query, keyword, scope)
     if absent and not any(c.sentence.similarity >= tuning.ABSENT_SIMILARITY
@@ -84,6 +85,9 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
                   sentences=sentences)
 
 
+# A judgement table's row ('The experiences and progress of children in care Outstanding'): a grade at the end
+# and no full stop.
+_JUDGEMENT_ROW = re.compile(r"\b(?:outstanding|good|inadequate|requires? improvement(?: to be good)?)\s*$", re.I)
 # What a question of a kind needs its answer to hold, in words for the reply that says the documents don't.
 _WANTED = {"money": "the amount", "share": "the proportion", "number": "the figure", "date": "the date"}
 # A paragraph's number ('5. Co-location …') is not a figure it gives.
@@ -211,6 +215,13 @@ def _citations(chosen: list[_Candidate], retrieved: list[Retrieved], keyword: Ke
                 holders[chunk.source] = chunk
         quoted.extend((c.text, chunk) for chunk in holders.values())
     return [Citation.from_chunk(i, chunk, quote) for i, (quote, chunk) in enumerate(quoted, start=1)]
+
+
+def cited_with_twins(quote: str, chunk: Chunk, keyword: KeywordIndex, first: int) -> list[Citation]:
+    """The quote cited in its document and in each identical copy of it (a council's own copy of a report and
+    a national collection's), numbered from `first`: found under either name."""
+    holders = [chunk, *(twin for twin in keyword.twins(chunk) if is_verbatim(quote, twin.text))]
+    return [Citation.from_chunk(first + i, holder, quote) for i, holder in enumerate(holders)]
 
 
 def _list_after(lead_in: _Candidate) -> list[_Candidate]:

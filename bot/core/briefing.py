@@ -13,12 +13,12 @@ from index.records import JUDGEMENTS, Chunk, DocumentRecord, Fact
 from index.text import is_verbatim
 from index.vocabulary import INSPECTION_KINDS, section_headings
 
-from .answer import passages_quoted_first
+from .answer import cited_with_twins, passages_quoted_first
 from .catalog import Catalog
 from .query import Query
 from .retrieve import Retrieved
 from .sections import Item, document_sections, summary_sentences
-from .types import Answer, AnsweredSentence, Citation
+from .types import Answer, AnsweredSentence, markers
 
 # What a briefing on a peer review or another document covers, in order: a section of each of these kinds.
 _DOCUMENT_PARTS = [("Strengths", ("strengths",)), ("Areas for consideration", ("areas for consideration",)),
@@ -112,19 +112,21 @@ def brief(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex, catal
         return None
     first = lines[0].chunk
     citations, text, parts = [], [], []
+    sentences: list[AnsweredSentence] = []
     when = f", {first.date}" if first.date else ""
     text.append(f"Briefing: {first.title}{when}")
     for line in lines:
         if line.part not in parts:
             parts.append(line.part)
             text.append(f"{line.part}:")
-        n = len(citations) + 1
-        citation = Citation.from_chunk(n, line.chunk, line.quote)
-        if line.fact is not None:
-            citation.page = line.fact.page
-        citations.append(citation)
-        text.append(f"\u2022 \u201c{line.quote}\u201d [{n}]")
+        cited = cited_with_twins(line.quote, line.chunk, keyword, len(citations) + 1)
+        for citation in cited:
+            if line.fact is not None:
+                citation.page = line.fact.page
+        citations += cited
+        numbers = [c.n for c in cited]
+        text.append(f"\u2022 \u201c{line.quote}\u201d {markers(numbers)}")
+        sentences.append(AnsweredSentence.quoted(line.quote, numbers))
     return Answer(query.question, "\n".join(text), False, citations,
                   passages_quoted_first([line.chunk for line in lines], retrieved), mode="briefing",
-                  nearest_documents=[first.title], sentences=[AnsweredSentence.quoted(c.quote, [c.n])
-                                                              for c in citations])
+                  nearest_documents=[first.title], sentences=sentences)

@@ -46,6 +46,13 @@ _NAMING_A_DOCUMENT = re.compile(
 # Words that name the document a question is about ('what did the peer review say…'), not what it asks.
 _DOCUMENT_WORDS = re.compile(r"\bpeer reviews?\b|\breviews?\b|\binspections?\b|\breports?\b|\bletters?\b|"
                              r"\bbriefing(?: note)?\b|\bofsted\b|\bpublished\b|\bpublication\b", re.I)
+# The words before 'review' that make it the document ('the review', 'the LGA review', 'Trafford's review').
+_NAMES_A_REVIEW = {"the", "a", "an", "this", "that", "its", "their", "our", "his", "her", "peer", "lga", "safeguarding",
+                   "ofsted", "latest", "last", "recent", "previous", "earlier", "s", "children", "childrens", "of", "in",
+                   "from", "and", "or"}
+# A council a question's council works with: 'shared leadership with Cambridgeshire' (not 'compared with').
+_PARTNER = re.compile(r"(?<!compared )(?<!compare )(?<!comparison )\b(?:with|alongside)\s+((?:neighbouring\s+)?"
+                      r"[A-Z][\w'’-]*(?:\s+(?:and|upon|on|of|the|[A-Z][\w'’-]*)){0,4})", re.I)
 # 'the 2016/17 inspection', '2016-17': a financial or academic year, two years written as one.
 YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)[/-](\d\d)\b(?![/-]\d)")
 # A kind of document asked about, not asked of: 'what did it say about the peer review', 'mention the inspection'
@@ -140,6 +147,12 @@ def analyse(question: str, catalog: Catalog, council: str | None = None) -> Quer
     # no scrutiny report); what must be said, from its topic.
     asked = _spans_as_years(request.asked)
     named = catalog.councils_in(asked)
+    # 'Peterborough's 2018 report on its shared leadership with Cambridgeshire': the partner is asked about, not
+    # asked of, while another council is named.
+    partners = {name for m in _PARTNER.finditer(asked) for name in catalog.councils_in(m.group(1))}
+    if not set(named) - partners:
+        partners = set()
+    named = [name for name in named if name not in partners]
     # The question's councils with documents, unless a filter chose one.
     councils = {catalog.canonical(council)} if council else {name for name in named if name in catalog.councils}
     topic = _corrected(catalog.council_names.without(_spans_as_years(request.topic), set(named) | councils), catalog)
@@ -210,6 +223,9 @@ def _corrected(topic: str, catalog: Catalog) -> str:
         word = match.group(0)
         if not tokenize(word) or all(catalog.known(t) for t in tokenize(word)):
             return word
+        # A word that picks the documents ('newest', 'report', a month) is meant as written.
+        if LATEST.fullmatch(word) or _DOCUMENT_WORDS.fullmatch(word) or word.lower() in MONTHS:
+            return word
         return catalog.correction(word.lower()) or word
 
     return re.sub(r"[A-Za-z][A-Za-z'’-]{3,}", mend, topic)
@@ -250,6 +266,11 @@ def _steering_words(question: str, councils: set[str]) -> set[str]:
     words |= set(YEAR.findall(question))
     # 'the latest inspection': recency picks the report, the answer needn't say "latest".
     for match in [*_DOCUMENT_WORDS.finditer(question), *LATEST.finditer(question)]:
+        # 'foster carer reviews', 'case reviews': reviews of a kind the documents report on, not the document.
+        before = re.search(r"([A-Za-z]+)\s+$", question[:match.start()])
+        if match.group(0).lower().startswith("review") and before and before.group(1).lower() not in _NAMES_A_REVIEW \
+                and not set(tokenize(before.group(1))) <= words:
+            continue
         words |= set(tokenize(match.group(0)))
     return words
 

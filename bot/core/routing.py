@@ -26,7 +26,9 @@ FACT_WORDS = [
     ("judgements", r"\bjudgements\b|\bgrades\b|\bratings\b|\b(?:ofsted|inspection)\s+(?:results|outcomes)\b"),
     ("overall_effectiveness", r"overall|judged|judgement|graded|grade|rated|rating|"
                               r"\b(?:stayed|remained|been|become|became|was|were|is|are|got|get)\s+"
-                              r"(?:an?\s+)?(?:outstanding|good|inadequate|requires?\s+improvement)\b"),
+                              r"(?:an?\s+)?(?:outstanding|good|inadequate|requires?\s+improvement)\b|"
+                              # 'the journey from inadequate'
+                              r"\bfrom\s+(?:being\s+)?(?:outstanding|inadequate|requires?\s+improvement)\b"),
     ("lead_inspector", r"lead\s+inspectors?|who\s+(?:led|inspected)|inspectors?\b|\b(?:led|inspected)\s+by\s+[A-Z]"),
     # What must improve, not what has improved.
     ("improvement", r"\b(?:must|should|needs?\s+to|has\s+to|have\s+to)\s+(?:\w+\s+){0,3}?improve\b|\bto\s+improve\b|"
@@ -119,12 +121,17 @@ def fact_question(question: str, councils: set[str]) -> FactQuestion | None:
         years=years,
         dated_by="publication" if _PUBLISHED.search(question) else "inspection" if _INSPECTED.search(question)
         else "any",
-        grade=grade_of(grade.group(1)) if grade and (fact in JUDGEMENTS or fact == "judgements") else None,
+        # A named council's reports over time are all shown: 'has it stayed outstanding' asks which were not.
+        grade=grade_of(grade.group(1)) if grade and (fact in JUDGEMENTS or fact == "judgements")
+        and not (over_time and councils) else None,
         over_time=bool(over_time) or person is not None, said_before=bool(_SAID_BEFORE.search(question)),
         person=person.group(1) if person else None,
         latest=(_NUMBERS.get(last.group(1).lower()) or int(last.group(1))) if last else None)
 
 
+# 'a line from each of Hull's last three reports', 'lines from every inspection'.
+_EACH_REPORT = re.compile(r"\b(?:from|in)\s+each\b|\beach\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?(?:\w+['’]s\s+)?"
+                          r"(?:\w+\s+){0,3}?(?:reports?|inspections?)\b|\bevery\s+(?:inspection|report)\b", re.I)
 TIMELINE = re.compile(r"\bover\s+time\b|\bbeen\s+described\b|\bhow\s+(?:has|have)\b.{0,80}\bchanged\b|\btimeline\b|"
                       r"\b(?:from|in)\s+each\s+(?:of\s+)?(?:the\s+)?(?:\w+['’]s\s+)?(?:\w+\s+){0,3}?(?:reports|"
                       r"inspections|documents)\b|\bjourney\b|"
@@ -157,8 +164,9 @@ def route_of(asked: str, councils: set[str], request: Request,
     review) is not answered from them."""
     of_inspections = not kinds or "inspection" in kinds or bool(kinds & set(INSPECTION_KINDS))
     # A quote asked for ('a sentence from the 2024 report saying it has gone backwards') is a passage's, not a
-    # table of facts'.
-    asked_facts = fact_question(asked, councils) if of_inspections and request.shape != "quote" else None
+    # table of facts'; lines from each report are the facts' rows, each with its report's opening sentence.
+    quotable = request.shape != "quote" or bool(_EACH_REPORT.search(asked))
+    asked_facts = fact_question(asked, councils) if of_inspections and quotable else None
     if asked_facts is not None:
         return "facts", asked_facts, None
     if request.shape == "list" and request.section is not None:

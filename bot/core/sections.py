@@ -13,11 +13,11 @@ from index.records import SECTION_SEPARATOR, Chunk
 from index.text import BULLET_PREFIX, is_verbatim, lines_and_units, split_sentences, tokenize
 from index.vocabulary import section_headings
 
-from .answer import passages_quoted_first
+from .answer import cited_with_twins, passages_quoted_first
 from .query import Query
 from .retrieve import Retrieved
 from .sentences import covered, covered_term, is_heading
-from .types import Answer, AnsweredSentence, Citation
+from .types import Answer, AnsweredSentence, Citation, markers
 
 # A summary's sentence is a real sentence, not a table's cell or a field.
 _SUMMARY_WORDS = 12
@@ -205,12 +205,17 @@ def answer_from_section(query: Query, retrieved: list[Retrieved], keyword: Keywo
     # A lead-in comes with its items, and is quoted too ('the team identified the following four priorities:').
     leads = [Item(s.lead_in, s.items[0].chunk) for s in sections if s.lead_in and len(sections) == 1]
     quoted = [i for i in leads if is_verbatim(i.text, i.chunk.text)] + items
-    citations = [Citation.from_chunk(n, item.chunk, item.text) for n, item in enumerate(quoted, start=1)]
     heading = " / ".join(dict.fromkeys(SECTION_SEPARATOR.join(s.path) or s.name for s in sections))
     when = f", {first.date}" if first.date else ""
     lines = [f"{first.title}{when} \u2014 {heading}:"]
-    lines += [f"\u2022 \u201c{c.quote}\u201d [{c.n}]" for c in citations]
+    citations: list[Citation] = []
+    sentences: list[AnsweredSentence] = []
+    for item in quoted:
+        cited = cited_with_twins(item.text, item.chunk, keyword, len(citations) + 1)
+        citations += cited
+        numbers = [c.n for c in cited]
+        lines.append(f"\u2022 \u201c{item.text}\u201d {markers(numbers)}")
+        sentences.append(AnsweredSentence.quoted(item.text, numbers))
     return Answer(query.question, "\n".join(lines), False, citations,
                   passages_quoted_first([i.chunk for i in quoted], retrieved), mode="section",
-                  nearest_documents=[first.title],
-                  sentences=[AnsweredSentence.quoted(c.quote, [c.n]) for c in citations])
+                  nearest_documents=[first.title], sentences=sentences)
