@@ -219,13 +219,14 @@ class MiniLMEmbedder:
                     continue
                 # Row p picks the word pieces whose characters fall within part p (the [CLS] and [SEP] are
                 # nobody's); all parts of a text are pooled in one product.
-                picked = np.zeros((len(parts[index]), tokens.shape[1]), dtype=np.float32)
-                for number, (a, b) in enumerate(parts[index]):
-                    inside = [j for j, (s, e) in enumerate(encoding.offsets)
-                              if not encoding.special_tokens_mask[j] and s < b and e > a]
-                    picked[number, inside] = 1.0
-                    if not inside:
-                        unread.append((index, number))
+                offsets = np.zeros((tokens.shape[1], 2), dtype=np.int64)
+                offsets[:len(encoding.offsets)] = encoding.offsets
+                readable = np.zeros(tokens.shape[1], dtype=bool)
+                readable[:len(encoding.offsets)] = np.array(encoding.special_tokens_mask) == 0
+                spans = np.array(parts[index], dtype=np.int64)
+                picked = ((offsets[None, :, 0] < spans[:, 1:2]) & (offsets[None, :, 1] > spans[:, 0:1])
+                          & readable[None, :]).astype(np.float32)
+                unread.extend((index, int(number)) for number in np.flatnonzero(picked.sum(1) == 0))
                 # Arrays, not lists of floats: a national ingest makes 250,000 of them.
                 part_vectors[index] = list(_normalised(picked @ tokens[row] / np.maximum(picked.sum(1, keepdims=True),
                                                                                         1e-9)))

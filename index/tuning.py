@@ -28,9 +28,10 @@ EMBED_SLICE = 32
 # Texts the model reads at once, longest first: little padding, and small batches waste less of it.
 EMBED_BATCH = 8
 # The engine ingest embeds with, on a CPU with bfloat16 in hardware (AVX512-BF16, AMX) and on one without
-# (AVX2): the fastest measured on each (docs/scale.md), int8 only while every eval figure stays within 0.01
-# of torch float32's (docs/quality.md).
-INGEST_ENGINE_WITH_BF16 = "torch-bfloat16"
+# (AVX2): the fastest measured (docs/scale.md: on the AVX512-BF16 Xeon, chunks/s torch bfloat16 24.9, torch
+# float32 39.3, onnx float32 38.4, onnx int8 75.7), int8 only while every eval figure stays within 0.01 of
+# torch float32's (docs/quality.md).
+INGEST_ENGINE_WITH_BF16 = "onnx-int8"
 INGEST_ENGINE_WITHOUT_BF16 = "onnx-int8"
 
 # --- The keyword index (docs/quality.md "Retrieval") --------------------------------------------------

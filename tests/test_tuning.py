@@ -15,7 +15,7 @@ from bot.core.retrieve import fuse
 from bot.core.sentences import is_heading, score_sentences
 from bot.core.types import Answer, Passage
 from index import tuning
-from index.embeddings import MiniLMEmbedder
+from index.embeddings import MiniLMEmbedder, chosen_engine
 from index.keyword import boilerplate_text
 from index.text import lines_and_units, split_sentences
 from ingest.chunking import chunk_document
@@ -24,7 +24,7 @@ from ingest.facts import extract_facts
 from ingest.loaders import UnreadableFile, load
 from ingest.reader import FileToRead, Reader
 
-from .conftest import BADFILES, ROOT
+from .conftest import BADFILES, MODELS, ROOT
 from .hand_built import FILLER, ask, chunk, index_of, passages
 
 
@@ -239,11 +239,21 @@ def test_read_ahead_is_how_many_files_the_reader_has_in_hand(monkeypatch, tmp_pa
 
 def test_embed_batch_changes_the_speed_not_the_vectors(monkeypatch, tmp_path):
     texts = ["Caseloads were high.", "Supervision is regular and reflective in the assessment teams."]
-    embedder = MiniLMEmbedder("onnx-float32", tmp_path)
+    embedder = MiniLMEmbedder("onnx-float32", MODELS)
     batched = np.array(embedder.embed(texts))
     monkeypatch.setattr(tuning, "EMBED_BATCH", 1)
     alone = np.array(embedder.embed(texts))
     assert np.allclose((batched * alone).sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_ingest_engine_is_what_auto_ingests_with_on_each_kind_of_cpu(monkeypatch):
+    for name, features in (("INGEST_ENGINE_WITH_BF16", {"avx2", "avx512f", "avx512_bf16"}),
+                           ("INGEST_ENGINE_WITHOUT_BF16", {"avx2"})):
+        monkeypatch.setattr(tuning, name, "torch-float32")
+        assert chosen_engine("auto", for_ingest=True, features=frozenset(features)) == "torch-float32"
+        monkeypatch.setattr(tuning, name, "onnx-int8")
+        assert chosen_engine("auto", for_ingest=True, features=frozenset(features)) == "onnx-int8"
+        assert chosen_engine("auto", for_ingest=False, features=frozenset(features)) == "onnx-float32"
 
 
 def test_the_tuning_module_is_the_only_home_of_these_numbers():
