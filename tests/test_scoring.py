@@ -300,3 +300,31 @@ def test_a_year_or_a_kind_of_document_with_no_report_of_the_council_is_said_so()
     assert query.councils_without_documents == ["City of Edinburgh"]
     result = extract(query, passages(keyword, query, [1.0]), keyword)
     assert result.abstained and "None of them is about City of Edinburgh." in result.answer
+
+
+def test_the_documents_a_question_is_about_are_those_of_its_kind_and_year_where_there_are_any():
+    keyword = index_of(chunk(0, "Visits were timely.", "a.pdf", council="Northbridge", doc_type="peer review",
+                             years=(2016,)),
+                       chunk(0, "Visits were late.", "b.pdf", council="Northbridge", doc_type="inspection",
+                             years=(2019,)),
+                       chunk(0, "Visits were rare.", "c.pdf", council="Northbridge", doc_type="inspection",
+                             years=(2023,)), *FILLER)
+    retriever = Retriever(None, keyword)
+    in_scope = lambda question: [keyword.chunks[i].source for i in np.flatnonzero(retriever.scope(ask(keyword, question)))]
+    assert in_scope("What did the 2019 inspection of Northbridge say about visits?") == ["b.pdf"]
+    assert in_scope("What did Ofsted's inspection of Northbridge say about visits?") == ["b.pdf", "c.pdf"]
+    # A year with no document of the kind asked about narrows nothing further.
+    assert in_scope("What did the 2016 inspection of Northbridge say about visits?") == ["b.pdf", "c.pdf"]
+
+
+def test_sentences_compared_within_a_mask_score_as_they_do_in_the_whole_index():
+    rng = np.random.default_rng(0)
+    chunks = [chunk(i, f"Sentence {i} here. And another {i}.", f"{i}.pdf") for i in range(6)]
+    vectors = rng.normal(size=(12, 4)).astype(np.float32)
+    keyword = index_of(*chunks, vectors=vectors.tolist())
+    question = np.array([0.5, 0.5, 0.5, 0.5], dtype=np.float32)
+    everywhere = keyword.sentence_similarities(question)
+    mask = np.array([False, True, False, False, True, False])
+    within = keyword.sentence_similarities(question, mask)
+    rows = mask[keyword.unit_chunk_array]
+    assert np.allclose(within[rows], everywhere[rows]) and not within[~rows].any()
