@@ -202,10 +202,15 @@ def _line_levels(text: str, runs: list[_Run], levels: dict) -> list[int | None]:
 
     The extracted text is the runs in order with line breaks added, so their non-space characters align;
     a character that does not is skipped, and the walk picks up again at the next that does."""
-    styled = [(ch, levels.get((run.size, run.bold))) for run in runs for ch in run.text if not ch.isspace()]
+    lines = text.split("\n")
+    run_levels = [levels.get((run.size, run.bold)) for run in runs]
+    if not any(level is not None for level in run_levels):
+        # Most pages are body text only: nothing to walk (the walk was 4% of reading a national report).
+        return [None] * len(lines)
+    styled = [(ch, level) for run, level in zip(runs, run_levels) for ch in run.text if not ch.isspace()]
     out: list[int | None] = []
     position = 0
-    for line in text.split("\n"):
+    for line in lines:
         counts: Counter = Counter()
         for ch in line:
             if ch.isspace():
