@@ -10,6 +10,7 @@ one table, sizes side by side.
 
     python bench/run.py [--scales 1,10] [--national PATH] [--stores embedded,server] [--engines E,...]
                         [--rounds 3] [--out FILE]
+    python bench/run.py --index DATA_DIR     # the bot on an index already built, without ingesting
 
 Each size runs what ships (`auto`: ingest and questions on the engines this machine chooses) on each store,
 and beside it, on the embedded store, each MiniLM engine forced for both; the report begins with the CPU's
@@ -244,27 +245,14 @@ def bench_store(store: str, scale: str, folders: list[Path], work: Path, rounds:
         ingest = None if reuse else reviewbot(["ingest", *map(str, folders)], env)
         assert ingest is None or ingest.returncode in (0, 2), ingest.stderr[-2000:]  # HTML pages named .pdf fail
         again = reviewbot(["ingest", *map(str, folders)], env)
-        status = json.loads(reviewbot(["status", "--json"], env).stdout)
-        ready = readiness(env)
-        questions = run_child([sys.executable, str(Path(__file__)), "--questions", "--rounds", str(rounds)], env)
-        assert questions.returncode == 0, questions.stderr[-2000:]
-        latency = json.loads(questions.stdout.strip().splitlines()[-1])
-        result = {"store": store, "scale": scale, "engine": engine, "documents": status["documents"],
-                  "pages": status["pages"], "chunks": status["chunks"]}
+        result = {"store": store, "scale": scale, "engine": engine, **measure_index(env, rounds)}
         if ingest is not None:
             result.update({
                 "ingest_s": round(ingest.seconds, 1), "ingest_failed_files": ingest.stdout.count("│ failed"),
-                "ingest_pages_per_s": round(status["pages"] / ingest.seconds, 1),
-                "ingest_chunks_per_s": round(status["chunks"] / ingest.seconds, 1),
+                "ingest_pages_per_s": round(result["pages"] / ingest.seconds, 1),
+                "ingest_chunks_per_s": round(result["chunks"] / ingest.seconds, 1),
                 "ingest_peak_rss_mb": round(ingest.peak_rss_mb)})
-        result.update({
-            "reingest_unchanged_s": round(again.seconds, 1),
-            "bot_open_s": latency["open_s"], **ready, "questions": latency["questions"],
-            "warm_p50_ms": latency["p50_ms"], "warm_p95_ms": latency["p95_ms"],
-            "steering_councils": latency["councils"], "steering_top5_all_own_council": latency["top5_all_own_council"],
-            "steering_latest_cited": latency["latest_cited"],
-            "bot_peak_rss_mb": round(questions.peak_rss_mb),
-        })
+        result["reingest_unchanged_s"] = round(again.seconds, 1)
         if server is not None:
             result["chroma_server_peak_rss_mb"] = round(peak_rss_mb_of(server.pid))
         if store == "embedded" and scale == "1":
@@ -278,6 +266,21 @@ def bench_store(store: str, scale: str, folders: list[Path], work: Path, rounds:
             server.wait(timeout=30)
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def measure_index(env: dict[str, str], rounds: int) -> dict:
+    """What the bot does on an index already built: its size, a cold ask, the bots' start, warm questions
+    and the bot's memory."""
+    status = json.loads(reviewbot(["status", "--json"], env).stdout)
+    ready = readiness(env)
+    questions = run_child([sys.executable, str(Path(__file__)), "--questions", "--rounds", str(rounds)], env)
+    assert questions.returncode == 0, questions.stderr[-2000:]
+    latency = json.loads(questions.stdout.strip().splitlines()[-1])
+    return {"documents": status["documents"], "pages": status["pages"], "chunks": status["chunks"],
+            "bot_open_s": latency["open_s"], **ready, "questions": latency["questions"],
+            "warm_p50_ms": latency["p50_ms"], "warm_p95_ms": latency["p95_ms"],
+            "steering_councils": latency["councils"], "steering_top5_all_own_council": latency["top5_all_own_council"],
+            "steering_latest_cited": latency["latest_cited"], "bot_peak_rss_mb": round(questions.peak_rss_mb)}
 
 
 def quality(env: dict[str, str], work: Path) -> dict:
@@ -330,6 +333,8 @@ def main() -> None:
     parser.add_argument("--engines", help="MiniLM engines to run beside auto (default: every one this machine "
                                           "runs at its own speed)")
     parser.add_argument("--out", type=Path, help="Also write the report here (JSON).")
+    parser.add_argument("--index", type=Path, help="Measure the bot on this data folder's index as it is "
+                        "(cold ask, the bots' start, warm questions, memory), without ingesting.")
     parser.add_argument("--questions", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.questions:
@@ -337,6 +342,11 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(ROOT / "tests"))
+    if args.index:
+        env = {"REVIEWBOT_DATA_DIR": str(args.index.resolve()), "CHROMA_HOST": "", "CHROMA_PORT": ""}
+        print(json.dumps({"machine": machine(), "index": str(args.index), **measure_index(env, args.rounds)},
+                         indent=2))
+        return
     scales = (args.scales or ("1" if args.national else "1,10")).split(",")
     if args.national:
         scales.append("national")
