@@ -11,6 +11,7 @@ view"):
 - The page view: a cited page of a report opened over HTTP, cold and warm (median of 20).
 
     python bench/scanned.py [--national FOLDER_OF_REPORTS]
+    python bench/scanned.py --index DATA_DIR     # the page view alone, on an index already built
 """
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ def measure_questions(work: Path) -> list[str]:
     return rows
 
 
-def measure_page_view(work: Path, folder: Path | None) -> list[str]:
+def measure_page_view(work: Path, folder: Path | None, index: Path | None = None) -> list[str]:
     import httpx
 
     from bot.core.service import keyword_dir, open_store
@@ -119,16 +120,21 @@ def measure_page_view(work: Path, folder: Path | None) -> list[str]:
     from index.text import split_sentences
     from ingest.pipeline import ingest
 
-    settings = Settings.from_env(env_file=None).with_changes(data_dir=work / "pages", chroma_host=None)
+    settings = Settings.from_env(env_file=None).with_changes(data_dir=index or work / "pages", chroma_host=None)
     store = open_store(settings)
-    reports = sorted((folder or SHARED / "corpus" / "ofsted").rglob("*.pdf"))[:3]
-    ingest(reports, store, store.embedder, keyword_dir(settings, store))
+    if index is None:
+        reports = sorted((folder or SHARED / "corpus" / "ofsted").rglob("*.pdf"))[:3]
+        ingest(reports, store, store.embedder, keyword_dir(settings, store))
+    # Three PDFs spread over the index (all three when it holds only them).
+    records = sorted((r for r in store.manifest().values() if r.source.lower().endswith(".pdf")),
+                     key=lambda r: r.source)
+    records = records[::max(1, len(records) // 3)][:3]
     signer = LinkSigner("x" * 40, "http://127.0.0.1:8781", 1)
     server = page_server(PageViews(store, signer), 8781, host="127.0.0.1")
     threading.Thread(target=server.run, daemon=True).start()
     rows = ["| report page | cold ms | warm ms (median of 20) | page bytes |", "|---|---|---|---|"]
     try:
-        for record in store.manifest().values():
+        for record in records:
             chunk = next(c for c in store.document_chunks(record) if c.page and c.page > 2)
             quote = max(split_sentences(chunk.text.replace("\u2022 ", "")), key=len)
             link = signer.url("page", record.source, chunk.page, record.collection, quote)
@@ -151,10 +157,13 @@ def measure_page_view(work: Path, folder: Path | None) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--national", type=Path, help="a folder of national reports for the page view")
+    parser.add_argument("--index", type=Path, help="open pages of this data folder's index (the national one, "
+                        "say) instead of indexing three reports; measures the page view only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        for measure in (measure_ocr, measure_questions, lambda w: measure_page_view(w, args.national)):
+        page_view = lambda w: measure_page_view(w, args.national, args.index)  # noqa: E731
+        for measure in ((page_view,) if args.index else (measure_ocr, measure_questions, page_view)):
             print("\n".join(measure(work)) + "\n", flush=True)
 
 
