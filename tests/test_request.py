@@ -22,6 +22,13 @@ from .hand_built import FILLER, ask, chunk, index_of
     # what it is for
     ("What did the review say about caseloads, for a committee paper?", "What did the review say about caseloads?"),
     ("a line on supervision that I could use", "on supervision"),
+    ("any quote on caseloads for the improvement board update?", "on caseloads?"),
+    ("For the MASH partnership presentation - a line on thresholds please", "on thresholds"),
+    ("What were the findings on neglect? I'm new to the safeguarding partnership", "What were the findings on neglect?"),
+    ("I'm new in Leeds. What were the findings on neglect?", "in Leeds. What were the findings on neglect?"),
+    ("putting together a briefing on Leeds - anything quotable on neglect", "Leeds - on neglect"),
+    ("did caseloads slip after 2019?", "did caseloads after 2019?"),
+    ("Any quote on caseloads, according to the letter?", "on caseloads, the letter?"),
     # what they want back
     ("Pull out something on early help from the peer review", "early help from the peer review"),
     ("Can you list the areas for improvement?", "areas for improvement?"),
@@ -35,6 +42,13 @@ def test_each_class_of_framing_is_taken_out_of_the_topic(question, topic):
 def test_chat_shorthand_is_read_as_the_words_it_stands_for():
     request = read_request("can u find smth abt caseloads pls")
     assert request.asked == "can you find something about caseloads" and request.topic == "caseloads"
+    assert read_request("which s17 cases shld have been s47s").topic == "which section 17 cases should have been s47s"
+
+
+def test_what_a_paper_is_for_is_framing_only_in_a_request_for_a_quote():
+    assert read_request("What did the review recommend for the safeguarding board?").topic \
+        == "What did the review recommend for the safeguarding board?"
+    assert read_request("a line on early help for the safeguarding board").topic == "on early help"
 
 
 @pytest.mark.parametrize("question, shape, section", [

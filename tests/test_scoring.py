@@ -310,7 +310,10 @@ def test_the_documents_a_question_is_about_are_those_of_its_kind_and_year_where_
                        chunk(0, "Visits were rare.", "c.pdf", council="Northbridge", doc_type="inspection",
                              years=(2023,)), *FILLER)
     retriever = Retriever(None, keyword)
-    in_scope = lambda question: [keyword.chunks[i].source for i in np.flatnonzero(retriever.scope(ask(keyword, question)))]
+
+    def in_scope(question):
+        return [keyword.chunks[i].source for i in np.flatnonzero(retriever.scope(ask(keyword, question)))]
+
     assert in_scope("What did the 2019 inspection of Northbridge say about visits?") == ["b.pdf"]
     assert in_scope("What did Ofsted's inspection of Northbridge say about visits?") == ["b.pdf", "c.pdf"]
     # A year with no document of the kind asked about narrows nothing further.

@@ -17,7 +17,7 @@ from index.vocabulary import section_named
 Shape = Literal["answer", "quote", "list", "briefing"]
 _LEXICONS = "bot.core.lexicons"
 # Request phrases that ask for the words themselves, to paste.
-_QUOTE = re.compile(r"\b(?:quote|quotes|line|lines|sentence|sentences|para|paragraph|word for word|verbatim|"
+_QUOTE = re.compile(r"\b(?:quote|quotes|quotable|quoted exactly|line|lines|sentence|sentences|para|paragraph|word for word|verbatim|"
                     r"exact wording|(?:i|we) (?:can|could) (?:use|paste|quote)|to paste)\b")
 # Request phrases that ask for the findings of a section, or of a document, as a list.
 _LIST = re.compile(r"\b(?:summari[sz]e|sum up|summary of|list|rundown|take me through|walk me through|what were the "
@@ -56,6 +56,30 @@ def _phrases(names: tuple[str, ...]) -> re.Pattern:
 @lru_cache(maxsize=1)
 def _framing() -> re.Pattern:
     return _phrases(("fillers", "askers", "purposes"))
+
+
+@lru_cache(maxsize=1)
+def _asker_opening() -> re.Pattern:
+    return re.compile(r"^\s*(?:" + _phrases(("askers",)).pattern + ")", re.I)
+
+
+def _without_asker_sentences(text: str) -> str:
+    """'… inspection? I'm new to the improvement board': a sentence that only says who is asking, beside one that
+    asks, is framing whole (the board is where they work, not what the documents should say). One that names a
+    place stays: "I'm new in Doncaster." says which council's documents are meant."""
+    sentences = re.split(r"(?<=[?.!])\s+", text.strip())
+    kept = [s for s in sentences if not (_asker_opening().match(s) and "?" not in s
+                                         and not re.search(r"\s[A-Z][a-z]", s))]
+    return " ".join(kept) if kept and len(kept) < len(sentences) else text
+
+
+@lru_cache(maxsize=1)
+def _paper_clause() -> re.Pattern:
+    """'for the SEND board paper' at the end of a request for a quote, 'for the early help strategy refresh -'
+    at its start: what the quote is for, whatever the paper is called."""
+    papers = "|".join(re.escape(p) for p in lexicon("papers"))
+    clause = rf"\b(?:for|in|into)\s+(?:the|my|our|a|an)\s+(?:[\w&'’/-]+\s+){{0,4}}?(?:{papers})"
+    return re.compile(rf"(?:{clause})\s*(?=[?.!]*\s*$)|^\s*(?:{clause})\s*[-–—,:]", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -107,8 +131,11 @@ _AUTHOR = re.compile(r"\b(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+['’]s\s+(?=(?:staff
 
 
 def read_request(question: str) -> Request:
-    expanded = expand_shorthand(question)
-    asked = _tidy(_framing().sub(" ", expanded)) or expanded
+    expanded = _without_asker_sentences(expand_shorthand(question))
+    # Only a request for words to paste says what they are for this way: in 'what did the review recommend for
+    # the safeguarding board?' the board is the topic.
+    framed = _paper_clause().sub(" ", expanded) if _QUOTE.search(expanded.lower()) else expanded
+    asked = _tidy(_framing().sub(" ", framed)) or expanded
     topic = _tidy(_generic().sub(" ", _AUTHOR.sub(" ", _requests().sub(" ", asked)))) or asked
     author = _AUTHOR.search(asked)
     lowered = expanded.lower()
