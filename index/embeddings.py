@@ -1,7 +1,6 @@
 """Text to vectors: the bundled MiniLM model offline by default, or an OpenAI-compatible endpoint."""
 from __future__ import annotations
 
-import hashlib
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from . import tuning
+from .files import file_sha256
 
 # The sha256 of all-MiniLM-L6-v2's model.safetensors as published by sentence-transformers.
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -54,12 +54,9 @@ def minilm_tokenizer():
 
 
 def verify_weights(path: Path, expected: str = MINILM_SHA256) -> None:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != expected:
-        raise EmbeddingError(f"{path} has sha256 {digest.hexdigest()}, expected {expected}: refusing to load it")
+    found = file_sha256(path)
+    if found != expected:
+        raise EmbeddingError(f"{path} has sha256 {found}, expected {expected}: refusing to load it")
 
 
 class MiniLMTokenCounter:

@@ -5,7 +5,6 @@ nothing is ever downloaded."""
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -15,20 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from .embeddings import MINILM_SHA256, EmbeddingError
+from .files import file_sha256
 
 log = logging.getLogger("reviewbot.embeddings")
 # Raise when the export or the quantization changes, so that files made before are made again.
 EXPORT_FORMAT = 1
 _FILES = {"float32": "minilm-float32.onnx", "int8": "minilm-int8.onnx"}
 _MANIFEST = "minilm-onnx.json"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _manifest(folder: Path) -> dict:
@@ -44,7 +36,7 @@ def _current(folder: Path, precision: str) -> Path | None:
     path = folder / _FILES[precision]
     if manifest.get("weights") != MINILM_SHA256 or manifest.get("format") != EXPORT_FORMAT or not path.is_file():
         return None
-    return path if manifest.get("files", {}).get(path.name) == _sha256(path) else None
+    return path if manifest.get("files", {}).get(path.name) == file_sha256(path) else None
 
 
 def model_file(folder: Path, precision: str) -> Path:
@@ -91,7 +83,7 @@ def _make(folder: Path) -> None:
     for precision, path in partial.items():
         final = folder / _FILES[precision]
         path.replace(final)
-        files[final.name] = _sha256(final)
+        files[final.name] = file_sha256(final)
     (folder / _MANIFEST).write_text(json.dumps({"weights": MINILM_SHA256, "format": EXPORT_FORMAT, "files": files}),
                                     encoding="utf-8")
 

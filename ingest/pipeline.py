@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import Callable
 
 from index import tuning
 from index.embeddings import Embedder
+from index.files import file_sha256
 from index.records import DEFAULT_COLLECTION, Chunk, DocumentRecord
 from index.refresh import save_keyword_index, sentence_store
 from index.sentence_vectors import SentenceVectors, embedded_text, sentence_spans
@@ -65,14 +65,6 @@ def discover(paths: list[Path]) -> list[tuple[Path, Path]]:
         else:
             found.append((path.parent, path))
     return found
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, keyword_dir: Path,

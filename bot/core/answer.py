@@ -224,6 +224,19 @@ def cited_with_twins(quote: str, chunk: Chunk, keyword: KeywordIndex, first: int
     return [Citation.from_chunk(first + i, holder, quote) for i, holder in enumerate(holders)]
 
 
+def quoted_bullet(quote: str, chunk: Chunk, keyword: KeywordIndex, citations: list[Citation],
+                  page: int | None = None) -> tuple[str, AnsweredSentence]:
+    """A bullet quoting `quote` with its markers, its citations (every identical copy, numbered on from
+    `citations`, at `page` where given) added to `citations`."""
+    cited = cited_with_twins(quote, chunk, keyword, len(citations) + 1)
+    for citation in cited:
+        if page is not None:
+            citation.page = page
+    citations += cited
+    numbers = [c.n for c in cited]
+    return f"\u2022 \u201c{quote}\u201d {markers(numbers)}", AnsweredSentence.quoted(quote, numbers)
+
+
 def _list_after(lead_in: _Candidate) -> list[_Candidate]:
     """The items that follow a lead-in such as 'the team identified the following four priorities:'."""
     items: list[_Candidate] = []

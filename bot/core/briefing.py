@@ -13,12 +13,12 @@ from index.records import JUDGEMENTS, Chunk, DocumentRecord, Fact
 from index.text import is_verbatim
 from index.vocabulary import INSPECTION_KINDS, section_headings
 
-from .answer import cited_with_twins, passages_quoted_first
+from .answer import passages_quoted_first, quoted_bullet
 from .catalog import Catalog
 from .query import Query
 from .retrieve import Retrieved
 from .sections import Item, document_sections, summary_sentences
-from .types import Answer, AnsweredSentence, markers
+from .types import Answer, AnsweredSentence
 
 # What a briefing on a peer review or another document covers, in order: a section of each of these kinds.
 _DOCUMENT_PARTS = [("Strengths", ("strengths",)), ("Areas for consideration", ("areas for consideration",)),
@@ -119,14 +119,10 @@ def brief(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex, catal
         if line.part not in parts:
             parts.append(line.part)
             text.append(f"{line.part}:")
-        cited = cited_with_twins(line.quote, line.chunk, keyword, len(citations) + 1)
-        for citation in cited:
-            if line.fact is not None:
-                citation.page = line.fact.page
-        citations += cited
-        numbers = [c.n for c in cited]
-        text.append(f"\u2022 \u201c{line.quote}\u201d {markers(numbers)}")
-        sentences.append(AnsweredSentence.quoted(line.quote, numbers))
+        bullet, sentence = quoted_bullet(line.quote, line.chunk, keyword, citations,
+                                         line.fact.page if line.fact is not None else None)
+        text.append(bullet)
+        sentences.append(sentence)
     return Answer(query.question, "\n".join(text), False, citations,
                   passages_quoted_first([line.chunk for line in lines], retrieved), mode="briefing",
                   nearest_documents=[first.title], sentences=sentences)

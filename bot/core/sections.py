@@ -13,11 +13,11 @@ from index.records import SECTION_SEPARATOR, Chunk
 from index.text import BULLET_PREFIX, is_verbatim, lines_and_units, split_sentences, tokenize
 from index.vocabulary import section_headings
 
-from .answer import cited_with_twins, passages_quoted_first
+from .answer import passages_quoted_first, quoted_bullet
 from .query import Query
 from .retrieve import Retrieved
 from .sentences import covered, covered_term, is_heading
-from .types import Answer, AnsweredSentence, Citation, markers
+from .types import Answer, AnsweredSentence, Citation
 
 # A summary's sentence is a real sentence, not a table's cell or a field.
 _SUMMARY_WORDS = 12
@@ -211,11 +211,9 @@ def answer_from_section(query: Query, retrieved: list[Retrieved], keyword: Keywo
     citations: list[Citation] = []
     sentences: list[AnsweredSentence] = []
     for item in quoted:
-        cited = cited_with_twins(item.text, item.chunk, keyword, len(citations) + 1)
-        citations += cited
-        numbers = [c.n for c in cited]
-        lines.append(f"\u2022 \u201c{item.text}\u201d {markers(numbers)}")
-        sentences.append(AnsweredSentence.quoted(item.text, numbers))
+        bullet, sentence = quoted_bullet(item.text, item.chunk, keyword, citations)
+        lines.append(bullet)
+        sentences.append(sentence)
     return Answer(query.question, "\n".join(lines), False, citations,
                   passages_quoted_first([i.chunk for i in quoted], retrieved), mode="section",
                   nearest_documents=[first.title], sentences=sentences)
