@@ -107,9 +107,11 @@ def _answer_later(deps: TeamsDeps, context: TurnContext, work: asyncio.Future, s
     adapter, identity, conversation = context.adapter, context.identity, context.activity.conversation.id
 
     async def when_ready() -> None:
-        await asyncio.wait({work})
-
         async def send(proactive: TurnContext) -> None:
+            if stream is not None:
+                # The turn's context closes with the turn, while the model may still be writing.
+                await stream.move_to(proactive)
+            await asyncio.wait({work})
             await _deliver(deps, proactive, work, stream)
 
         try:

@@ -3,10 +3,13 @@ writes (checked quotations only, at most an update a second), then the final mes
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from microsoft_agents.activity import Activity, ActivityTypes, StreamInfo
 from microsoft_agents.hosting.core import TurnContext
+
+log = logging.getLogger("reviewbot.teams")
 
 # Teams accepts a streamed update about once a second.
 STREAM_EVERY_SECONDS = 1.0
@@ -33,6 +36,11 @@ class TeamsStream:
         if self.id is None and response is not None:
             self.id = response.id
 
+    async def move_to(self, context: TurnContext) -> None:
+        """Go on streaming in another turn's context (a proactive one, once the first turn has ended)."""
+        async with self._lock:
+            self.context = context
+
     async def inform(self, text: str) -> None:
         async with self._lock:
             await self._send("informative", text)
@@ -45,7 +53,10 @@ class TeamsStream:
             now = time.monotonic()
             if now - self._sent_at >= STREAM_EVERY_SECONDS:
                 self._sent_at = now
-                await self._send("streaming", self.text)
+                try:
+                    await self._send("streaming", self.text)
+                except Exception:  # an update lost is no reason to lose the answer: the final message follows
+                    log.warning("could not send a streamed update", exc_info=True)
 
     async def close(self) -> None:
         async with self._lock:
