@@ -5,10 +5,15 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from .core.types import Answer
+    from .links import Links
 
 
 def _settings() -> Settings:
@@ -79,14 +84,19 @@ def ask(question: str | None, as_json: bool, from_stdin: bool, council: str | No
     for text in questions:
         if not text:
             continue
-        answer = bot.ask(text, filters)
-        for citation in answer.citations:
-            citation.link = links.to_page(citation.source, citation.page, citation.collection, citation.quote)
+        answer = _linked(bot.ask(text, filters), links)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
             click.echo(answer_as_text(answer))
         sys.stdout.flush()
+
+
+def _linked(answer: Answer, links: Links) -> Answer:
+    """The answer with each citation's link to its page view (or to the published file)."""
+    for citation in answer.citations:
+        citation.link = links.to_page(citation.source, citation.page, citation.collection, citation.quote)
+    return answer
 
 
 @main.command()
@@ -102,7 +112,8 @@ def brief(council: str, kind: str | None, year: int | None, as_json: bool) -> No
 
     bot = _open_bot()
     document = " ".join(filter(None, [str(year) if year else "latest" if not kind else "", kind or "report"]))
-    answer = bot.ask(f"brief me on {council}'s {document}", Filters(council=council, year=year, doc_type=kind))
+    answer = _linked(bot.ask(f"brief me on {council}'s {document}", Filters(council=council, year=year, doc_type=kind)),
+                     _links(bot.settings))
     click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else answer_as_text(answer))
 
 
@@ -288,7 +299,7 @@ def _page_views(settings: Settings, store):
     return PageViews(store, links.signer, settings.index_refresh_seconds)
 
 
-def _links(settings: Settings):
+def _links(settings: Settings) -> Links:
     from .links import links_from
 
     return links_from(settings.docs_url, settings.public_url, settings.link_secret, settings.link_days)

@@ -26,9 +26,8 @@ def _hits(passage: dict, expected: list[dict]) -> bool:
 
 
 def text_file(record: DocumentRecord) -> Path:
-    """The file that holds a document's words: for a scan, its copy with the text OCR recognised laid over it,
-    so that a quote from a scan is checked against what was recognised."""
-    return Path(record.ocr_copy) if record.ocr_copy else record.path
+    """The file a document's quotes are checked against (DocumentRecord.text_path)."""
+    return record.text_path
 
 
 def original_text(path: Path) -> str:

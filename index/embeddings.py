@@ -85,9 +85,10 @@ def cpu_features() -> frozenset[str]:
     return frozenset(flags) & {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni"}
 
 
-def bfloat16_is_native() -> bool:
-    """Whether this CPU computes bfloat16 in hardware (AVX512-BF16 or AMX); elsewhere it is emulated and slower."""
-    return bool(cpu_features() & {"avx512_bf16", "amx_bf16"})
+def bfloat16_is_native(features: frozenset[str] | None = None) -> bool:
+    """Whether this CPU (or one with these features) computes bfloat16 in hardware (AVX512-BF16 or AMX);
+    elsewhere it is emulated and slower."""
+    return bool((cpu_features() if features is None else features) & {"avx512_bf16", "amx_bf16"})
 
 
 # The engines MiniLM can run on, as REVIEWBOT_EMBEDDING_ENGINE names them.
@@ -100,10 +101,8 @@ def chosen_engine(setting: str, for_ingest: bool, features: frozenset[str] | Non
     questions, onnxruntime float32, which needs neither torch nor transformers, so a bot starts in seconds."""
     if setting != "auto":
         return setting
-    features = cpu_features() if features is None else features
     if for_ingest:
-        native = bool(features & {"avx512_bf16", "amx_bf16"})
-        return tuning.INGEST_ENGINE_WITH_BF16 if native else tuning.INGEST_ENGINE_WITHOUT_BF16
+        return tuning.INGEST_ENGINE_WITH_BF16 if bfloat16_is_native(features) else tuning.INGEST_ENGINE_WITHOUT_BF16
     return "onnx-float32"
 
 
@@ -139,7 +138,7 @@ class MiniLMEmbedder:
                 else:
                     from .minilm_onnx import OnnxEngine, model_file
 
-                    self._engine = OnnxEngine(model_file(self.models_dir, precision), precision)
+                    self._engine = OnnxEngine(model_file(self.models_dir, precision))
             return self._engine
 
     def use_threads(self, threads: int) -> None:
@@ -210,8 +209,9 @@ class MiniLMEmbedder:
         unread: list[tuple[int, int]] = []
         for batch, encodings, tokens, mask in self._batches(texts):
             mask = mask.astype(np.float32)
+            means = _mean_of(tokens, mask)
             for row, (index, encoding) in enumerate(zip(batch, encodings)):
-                vectors[index] = _mean_of(tokens[row:row + 1], mask[row:row + 1])[0].tolist()
+                vectors[index] = means[row].tolist()
                 if not parts[index]:
                     continue
                 # Row p picks the word pieces whose characters fall within part p (the [CLS] and [SEP] are

@@ -92,9 +92,8 @@ class OnnxEngine:
     """The encoder on onnxruntime's CPU provider; a session for each number of threads asked for (ingest
     lends a core to the PDF reader while it reads)."""
 
-    def __init__(self, path: Path, precision: str) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.label = f"onnxruntime {precision}"
         self._sessions: dict[int, object] = {}
         self._threads = os.cpu_count() or 1
 

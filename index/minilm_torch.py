@@ -1,4 +1,4 @@
-"""all-MiniLM-L6-v2 on torch: for ingest where the CPU computes bfloat16 in hardware, and the one place that
+"""all-MiniLM-L6-v2 on torch: the reference float32 vectors, bfloat16 where asked for, and the one place that
 exports the model to ONNX. Only imported where torch is wanted: a question never needs it."""
 from __future__ import annotations
 
@@ -32,12 +32,11 @@ def _encoder(model_dir: Path, attention: str | None = None):
 
 
 class TorchEngine:
-    """The encoder on torch, in float32 or in bfloat16 autocast (measured on a 2-core AVX512-BF16 machine:
-    1.6x float32's speed, cosine 0.99998 to its vectors)."""
+    """The encoder on torch, in float32 or in bfloat16 autocast (cosine 0.99998 to float32's vectors; with
+    torch 2.13 slower than float32 even on an AVX512-BF16 CPU, docs/scale.md)."""
 
     def __init__(self, bfloat16: bool) -> None:
         self.bfloat16 = bfloat16
-        self.label = f"torch {'bfloat16' if bfloat16 else 'float32'}"
         self._encoder = _load_encoder()
 
     def use_threads(self, threads: int) -> None:

@@ -82,6 +82,14 @@ class DocumentRecord:
         return Path(self.root) / self.source
 
     @property
+    def text_path(self) -> Path:
+        """The file that holds the document's words: for a scan, its copy with the recognised text laid over it
+        (while that copy is there), so that a quote from a scan is checked and found in what was recognised."""
+        if self.ocr_copy and Path(self.ocr_copy).is_file():
+            return Path(self.ocr_copy)
+        return self.path
+
+    @property
     def report_date(self) -> str | None:
         """When the report's inspection ended, else the document's own date."""
         return self.inspection_end or self.date

@@ -7,13 +7,13 @@ Both are Debian packages (`apt-get install tesseract-ocr tesseract-ocr-eng ocrmy
 they are needed."""
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 from index import tuning
+from index.files import file_sha256
 
 TOOLS = ("ocrmypdf", "tesseract")
 # Tesseract's English model; the Debian package tesseract-ocr-eng.
@@ -34,7 +34,7 @@ def missing_tools() -> list[str]:
 
 def recognised_copy(path: Path, pages: list[int], folder: Path) -> Path:
     """The file with the recognised text of `pages` (1-based) laid over them; made once per file contents."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
     copy = folder / f"{digest}.pdf"
     if copy.is_file():
         return copy

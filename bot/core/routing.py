@@ -17,6 +17,10 @@ from .types import Route
 
 # Which fact a question asks about, by its words; the first that matches wins (most specific first).
 FACT_WORDS = [
+    # What must improve, not what has improved; first, as what is asked for: in 'After the inadequate judgement in
+    # 2021, what has to improve?' the judgement is context.
+    ("improvement", r"\b(?:must|should|needs?\s+to|has\s+to|have\s+to)\s+(?:\w+\s+){0,3}?improve\b|\bto\s+improve\b|"
+                    r"\bareas?\s+for\s+improvement|\brecommendations?\b"),
     ("children_in_care_and_care_leavers", r"children\s+in\s+care\s+and\s+care\s+leavers"),
     ("help_and_protection", r"help\s+and\s+protection|child(?:ren)?\s+protection"),
     ("care_leavers", r"care\s+leavers?|leaving\s+care"),
@@ -30,9 +34,6 @@ FACT_WORDS = [
                               # 'the journey from inadequate'
                               r"\bfrom\s+(?:being\s+)?(?:outstanding|inadequate|requires?\s+improvement)\b"),
     ("lead_inspector", r"lead\s+inspectors?|who\s+(?:led|inspected)|inspectors?\b|\b(?:led|inspected)\s+by\s+[A-Z]"),
-    # What must improve, not what has improved.
-    ("improvement", r"\b(?:must|should|needs?\s+to|has\s+to|have\s+to)\s+(?:\w+\s+){0,3}?improve\b|\bto\s+improve\b|"
-                    r"\bareas?\s+for\s+improvement|\brecommendations?\b"),
 ]
 _COUNTED = r"(?:councils?|local\s+authorit(?:y|ies)|authorities|areas|reports|inspections)"
 _ACROSS = re.compile(rf"\bwhich\s+(?:councils?|local\s+authorit(?:y|ies)|authorities|areas?)\b|"
@@ -87,9 +88,8 @@ def regions() -> dict[str, set[str]]:
 def fact_question(question: str, councils: set[str]) -> FactQuestion | None:
     """The question (naming `councils`) as a question about facts, when it asks across reports; None when
     retrieval should answer."""
-    facts = [name for name, pattern in FACT_WORDS if re.search(pattern, question, re.I)]
-    # 'After the inadequate judgement in 2021, what has to improve?': what is asked for, not the context.
-    fact = "improvement" if "improvement" in facts else next(iter(facts), None)
+    # The first that matches is what is asked for.
+    fact = next((name for name, pattern in FACT_WORDS if re.search(pattern, question, re.I)), None)
     if fact is None:
         return None
     # A region's name inside a council's ('North East' in 'North East Lincolnshire') is the council's.

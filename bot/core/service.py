@@ -157,7 +157,7 @@ class ReviewBot:
             told = not_covered(query, retrieved[:passages], retriever.keyword) \
                 if query.route in ("section", "briefing") else None
             if told is not None:
-                pass
+                pass  # the reason the documents can't answer
             elif query.route == "section":
                 # 'What needs to improve', 'the strengths under working together': the section's items.
                 told = answer_from_section(query, retrieved[:passages], retriever.keyword)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from html import escape
-from urllib.parse import quote as url_quote
 
 from index.records import SECTION_SEPARATOR, Chunk, DocumentRecord
 
 from .locate import find_quote
 from .pdf import PdfView
 
-__all__ = ["SECURITY_HEADERS", "message_page", "pdf_page", "text_passage", "url_quote"]
+__all__ = ["SECURITY_HEADERS", "message_page", "pdf_page", "text_passage"]
 
 _SCRIPT = "document.querySelector('.highlight')?.scrollIntoView({block: 'center'});"
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()

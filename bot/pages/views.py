@@ -12,13 +12,14 @@ import mimetypes
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Mapping
+from urllib.parse import quote as url_quote
 
 from index.records import DocumentRecord
 from index.store import Store
 
-from ..links import FILE_PATH, PAGE_PATH, BadLink, LinkSigner, SignedLink
+from ..links import PAGE_PATH, BadLink, LinkSigner, SignedLink
 from . import html
 from .locate import find_quote
 from .pdf import NoSuchPage, pdf_view
@@ -53,10 +54,6 @@ class PageViews:
         self._lock = threading.Lock()
         self._records: dict[str, list[DocumentRecord]] = {}
         self._loaded_at = float("-inf")
-
-    @staticmethod
-    def serves(path: str) -> bool:
-        return path in (PAGE_PATH, FILE_PATH)
 
     def respond(self, path: str, params: Mapping[str, str]) -> Response:
         kind = "page" if path == PAGE_PATH else "file"
@@ -100,7 +97,7 @@ class PageViews:
         file_link = self.signer.url("file", record.source, link.page, record.collection)
         if record.path.suffix.lower() == ".pdf":
             page = link.page or 1
-            view = pdf_view(_readable_copy(record), page, link.quote)
+            view = pdf_view(record.text_path, page, link.quote)
             chunks = self.store.document_chunks(record, page)
             section = next((c.section for c in chunks if link.quote and find_quote(link.quote, c.text)),
                            chunks[0].section if chunks else "")
@@ -118,16 +115,9 @@ def _inside_the_index(source: str) -> bool:
         and "\x00" not in source
 
 
-def _readable_copy(record: DocumentRecord) -> Path:
-    """The file whose text layer holds the document's words: for a scan, its copy with the recognised text."""
-    if record.ocr_copy and Path(record.ocr_copy).is_file():
-        return Path(record.ocr_copy)
-    return record.path
-
-
 def _whole_file(record: DocumentRecord) -> Response:
     content_type = mimetypes.guess_type(record.path.name)[0] or "application/octet-stream"
-    headers = [("Content-Disposition", f"inline; filename*=UTF-8''{html.url_quote(record.path.name)}"),
+    headers = [("Content-Disposition", f"inline; filename*=UTF-8''{url_quote(record.path.name)}"),
                ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
                ("Cache-Control", "private, max-age=300")]
     if content_type != "application/pdf":
