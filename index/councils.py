@@ -56,6 +56,12 @@ def _key(name: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in words_of(name))
 
 
+def _in_order(letters: str, word: str) -> bool:
+    """Whether `letters` are in `word` in this order (not necessarily together)."""
+    rest = iter(word)
+    return all(letter in rest for letter in letters)
+
+
 def proper_form(name: str) -> str:
     """A lower-case name in the form councils write it: 'kingston upon hull' → 'Kingston upon Hull',
     'telford & wrekin' → 'Telford and Wrekin', 'stoke-on-trent' → 'Stoke-on-Trent'."""
@@ -90,8 +96,11 @@ class CouncilNames:
         self._aliases = sorted(aliases, key=lambda a: -len(a.words))
         self._exact = {alias.words: alias.council for alias in reversed(self._aliases)}
         self._by_first: dict[str, list[_Alias]] = {}
+        self._by_first_letters: dict[str, list[_Alias]] = {}
         for alias in self._aliases:
             self._by_first.setdefault(alias.words[0], []).append(alias)
+            if len(alias.words) == 1:
+                self._by_first_letters.setdefault(alias.words[0][:4], []).append(alias)
 
     def exact(self, name: str) -> Council | None:
         """The council this whole name is a name of."""
@@ -122,13 +131,24 @@ class CouncilNames:
                 out.append(council)
         return out
 
-    def without(self, text: str, councils: list[str] | set[str]) -> str:
+    def abbreviated(self, word: str) -> Council | None:
+        """The one council whose one-word name `word` shortens ('herefs', 'warks' for Herefordshire and
+        Warwickshire): the name's first four letters, then others of it in order, five letters at least (a
+        shorter word is too often an everyday one: 'cars'); None if none or several."""
+        word = word.lower()
+        if len(word) < 5 or not word.isalpha():
+            return None
+        found = {alias.council for alias in self._by_first_letters.get(word[:4], [])
+                 if len(alias.words[0]) > len(word) and _in_order(word[4:], alias.words[0][4:])}
+        return found.pop() if len(found) == 1 else None
+
+    def without(self, text: str, councils: list[str] | set[str], mark: str = " ") -> str:
         """The text with every name of these councils taken out ('care leavers in North Somerset' →
         'care leavers in '): once a search is confined to a council, its name only adds noise."""
         for alias in self._aliases:
             if alias.council.name in councils:
                 pattern = r"\b" + r"\W+(?:(?:and|&)\W+)?".join(map(re.escape, alias.words)) + r"(?:['’]s)?\b"
-                text = re.sub(pattern, " ", text, flags=re.I)
+                text = re.sub(pattern, mark, text, flags=re.I)
         return text
 
     def by_region(self) -> dict[str, set[str]]:

@@ -43,6 +43,14 @@ BOILERPLATE_CHARACTERS = 300
 
 # --- Reading the question (docs/quality.md "Abstention", "Person names") -------------------------------
 
+# A question the lexicons read as plain is read as its nearest labelled request (bot/core/examples/requests.tsv)
+# when that asks for a briefing or a section, is at least this close in meaning (MiniLM cosine), and this much
+# closer than the nearest plain question's example; otherwise only when the passages can't answer it. Chosen
+# on the tuning halves (docs/quality.md "Reading the request").
+REQUEST_EXAMPLE_SIMILARITY = 0.6
+REQUEST_EXAMPLE_MARGIN = 0.08
+# A list the lexicons read with no section ('summarise …') is read as its nearest example's from this closeness.
+REQUEST_EXAMPLE_FLOOR = 0.45
 # How much more the word a who-question turns on counts ('lead' in 'who was the lead inspector').
 FOCUS_WEIGHT = 2.0
 # A question word in at most this share of passages (or in none) must be in the answer, or the answer must
@@ -101,10 +109,20 @@ MIN_COVERAGE = 0.4
 MIN_SIMILARITY = 0.6
 # ...and holds the question's rare words, unless it holds this share of the question without them.
 STRONG_COVERAGE = 0.6
-# The documents a question names don't say when its words they never use carry this share of its weight,
-# unless a sentence of theirs is this close to it in meaning (a paraphrase: 'overloaded', 'too many children').
-ABSENT_SHARE = 0.6
-ABSENT_SIMILARITY = 0.5
+# Whether to answer (bot/core/abstention.py): a logistic model of the evidence, fitted by
+# bench/fit_abstention.py on labelled questions (docs/quality.md "Abstention"). Weights, in order, of the best
+# candidate's MiniLM similarity, its coverage of the held words, the share of the question's words no passage
+# holds, the share of its held words the documents asked about never use, and whether the sentence to be quoted
+# carries the question (MIN_COVERAGE, MIN_SIMILARITY, STRONG_COVERAGE, RARE_SHARE).
+ANSWER_WEIGHTS = (4.78, 1.00, -1.44, -0.28, 0.91)
+ANSWER_BIAS = -3.81
+# The same, fitted without the similarity, for an index without sentence vectors to measure it with.
+ANSWER_WEIGHTS_WORDS_ONLY = (1.16, -2.13, -0.07, 1.35)
+ANSWER_BIAS_WORDS_ONLY = -1.65
+# The model's probability of an answer below which the question is refused: the highest that refuses at most 5%
+# of the answerable tuning questions that reach the decision (270 of them, 42 unanswerable: 0.25 refuses 4.8%
+# and half the unanswerable, 0.3 refuses 8.3%); the catalog's and the figure's checks catch more.
+ANSWER_CONFIDENCE = 0.25
 # A best sentence that carries too little of the question gives way to the best of this many that holds its
 # most telling word, where the documents asked about use that word.
 TELLING_CANDIDATES = 12

@@ -11,6 +11,8 @@ YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
      "november", "december"], start=1)}
+# Months as a question may shorten them ('Dec 2019', 'sept'): read in questions only, documents spell them out.
+MONTHS_WRITTEN = {**MONTHS, **{name[:3]: number for name, number in MONTHS.items()}, "sept": 9}
 # The grades of an Ofsted judgement, as reports write them.
 GRADE_NAMES = ["outstanding", "good", "requires improvement", "inadequate"]
 INSPECTION_KINDS = ("inspection report", "focused visit", "monitoring visit", "joint targeted area inspection")

@@ -70,9 +70,10 @@ def test_explicit_filters_restrict_the_documents(indexed):
 ])
 def test_abstains_when_the_documents_do_not_say(indexed, question):
     answer = indexed.ask(question)
-    assert answer.abstained
-    assert answer.citations == []
+    assert answer.abstained and answer.refusal is not None
     assert "don't answer" in answer.answer
+    # A refusal may show the closest sentence, cited and marked as not an answer.
+    assert all(f"Closest: \u201c{c.quote}\u201d" in answer.answer for c in answer.citations)
 
 
 def test_quote_check_refuses_words_not_in_the_source():
@@ -97,7 +98,9 @@ def test_json_contract_and_stdin(indexed):
         assert set(line["timings_ms"]) >= {"retrieve", "answer", "total"}
         for citation in line["citations"]:
             assert set(citation) >= {"n", "source", "title", "page", "section", "quote"}
-    assert lines[1]["abstained"] and lines[1]["citations"] == []
+    # A refusal says why, and shows the closest sentence only as that.
+    assert lines[1]["abstained"] and lines[1]["refusal"]["reason"]
+    assert all(f"Closest: \u201c{c['quote']}\u201d" in lines[1]["answer"] for c in lines[1]["citations"])
 
     single = run_cli(["ask", "--json", "What caseloads did social workers report to the review team?"], env)
     answer = json.loads(single.stdout)

@@ -3,10 +3,12 @@ is searched, on framings written for these tests and not tuned on; chat shorthan
 typing slips; the shape of answer asked for; names, kinds of document and the facts' years."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.core.request import read_request
 from bot.core.routing import fact_question
+from bot.core.types import Filters
 from index.councils import default_names
 
 from .hand_built import FILLER, ask, chunk, index_of
@@ -169,3 +171,62 @@ def test_reviews_the_documents_report_on_are_a_topic():
     keyword = index_of(chunk(0, "A backlog of foster carer reviews has built up.", council="Northbridge"), *FILLER)
     assert "review" in ask(keyword, "What happened to foster carer reviews in Northbridge?").terms
     assert "review" not in ask(keyword, "What did the Northbridge review say about foster carers?").terms
+
+
+@pytest.mark.parametrize("written, council", [("herefs", "Herefordshire"), ("lincs", "Lincolnshire"),
+                                              ("cambs", "Cambridgeshire")])
+def test_a_councils_short_form_no_document_uses_is_read_as_the_council(written, council):
+    keyword = index_of(chunk(0, "Caseloads are high.", council=council), *FILLER)
+    assert ask(keyword, f"{written} 2022 ofsted - caseloads?").councils == {council}
+    # Five letters at least, and the name's first four: an everyday word is not a council.
+    assert ask(keyword, "what about the cars in the car park?").councils == set()
+
+
+@pytest.mark.parametrize("question, years", [
+    ("did ofsted think caseloads were manageable in the 2019 inspection?", {2019}),
+    ("Northbridge 2019 - were caseloads manageable?", {2019}),
+    ("were caseloads manageable? 2019", {2019}),
+    ("what did the report say about the company that took over in October 2019?", set()),
+    ("how did services cope after the council split into two in 2021?", set()),
+])
+def test_a_year_names_the_report_only_beside_it_or_alone(question, years):
+    keyword = index_of(chunk(0, "Caseloads are high.", council="Northbridge"), *FILLER)
+    assert ask(keyword, question).report_years == years
+
+
+def test_a_report_named_by_kind_or_year_is_the_one_retrieved():
+    from bot.core.retrieve import Retriever
+
+    keyword = index_of(chunk(0, "Caseloads were manageable.", "inspection-2019.pdf", council="Northbridge",
+                             doc_type="inspection", years=(2019,)),
+                       chunk(0, "Caseloads were too high.", "inspection-2023.pdf", council="Northbridge",
+                             doc_type="inspection", years=(2023,)),
+                       chunk(0, "Caseloads were discussed with staff.", "review.pdf", council="Northbridge",
+                             doc_type="peer review", years=(2015,)), *FILLER)
+    retriever = Retriever(None, keyword)
+
+    def sources(question: str) -> set[str]:
+        return {keyword.chunks[i].source for i in np.flatnonzero(retriever._mask(Filters(), ask(keyword, question)))}
+
+    assert sources("What did the 2019 inspection of Northbridge say about caseloads?") == {"inspection-2019.pdf"}
+    assert sources("What did Northbridge's peer review say about caseloads?") == {"review.pdf"}
+    # An event's year does not pick a report.
+    assert sources("What did Northbridge's inspectors say about caseloads after the move in 2019?") \
+        == {"inspection-2019.pdf", "inspection-2023.pdf"}
+
+
+def test_empty_lexicons_leave_the_question_as_asked(monkeypatch):
+    from bot.core import request
+
+    for cached in (request.lexicon, request.shorthand, request._framing, request._asker_opening, request._paper_clause,
+                   request._requests, request._briefing, request._short_form, request._generic):
+        cached.cache_clear()
+    monkeypatch.setattr(request, "_lines", lambda name: [])
+    try:
+        read = read_request("hi - what did the review say about caseloads? for my paper")
+        assert read.topic == "hi - what did the review say about caseloads? for my paper"
+    finally:
+        for cached in (request.lexicon, request.shorthand, request._framing, request._asker_opening,
+                       request._paper_clause, request._requests, request._briefing, request._short_form,
+                       request._generic):
+            cached.cache_clear()

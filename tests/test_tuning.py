@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from bot.chat.reply import other_sources
+from bot.core.abstention import confidence
 from bot.core.answer import extract
 from bot.core.generate import NumberedSource, StreamGate, check
 from bot.core.retrieve import fuse
 from bot.core.sentences import is_heading, score_sentences
-from bot.core.types import Answer, Passage
+from bot.core.types import Answer, Evidence, Passage, Reason, Refusal
 from index import tuning
 from index.embeddings import MiniLMEmbedder, chosen_engine
 from index.keyword import boilerplate_text
@@ -279,25 +280,89 @@ def _morale_and_fleet(vectors=None):
     return keyword, Retriever(None, keyword)
 
 
-def test_absent_share_is_how_much_of_a_question_its_documents_must_not_say_to_abstain(monkeypatch):
+def test_answer_confidence_is_the_evidence_below_which_a_question_is_refused(monkeypatch):
+    # 'Morale was low.' holds a third of the question's words; Northbridge's documents never mention the fleet.
     keyword, retriever = _morale_and_fleet()
     query = ask(keyword, "What about morale and the fleet vehicles in Northbridge?")
     retrieved = passages(keyword, query, [1.0, 0.9])
     answer = extract(query, retrieved, keyword, retriever.scope(query))
-    assert answer.abstained and "None of those about Northbridge mentions fleet, vehicles." in answer.answer
-    monkeypatch.setattr(tuning, "ABSENT_SHARE", 0.9)
+    assert answer.abstained and answer.refusal.reason is Reason.TOPIC_NOT_COVERED
+    assert "None of those about Northbridge mentions fleet, vehicles." in answer.answer
+    # The closest sentence is shown, cited, and marked as not an answer.
+    assert "Closest: \u201cMorale was low.\u201d [1]" in answer.answer and answer.citations[0].quote == "Morale was low."
+    monkeypatch.setattr(tuning, "ANSWER_CONFIDENCE", 0.05)
     answer = extract(query, retrieved, keyword, retriever.scope(query))
     assert not answer.abstained and answer.citations[0].quote == "Morale was low."
 
 
-def test_absent_similarity_is_how_close_a_paraphrase_must_be_to_stand_for_absent_words(monkeypatch):
-    # The question's vector is (1, 0); 'Morale was low.' is at cosine 0.55 to it.
-    keyword, retriever = _morale_and_fleet(vectors=[[0.0, 1.0], [0.55, 0.835], [0.0, 1.0]] + [[0.0, 1.0]] * 4)
-    query = ask(keyword, "What about morale and the fleet vehicles in Northbridge?", [1.0, 0.0])
-    retrieved = passages(keyword, query, [1.0, 0.9])
-    assert not extract(query, retrieved, keyword, retriever.scope(query)).abstained
-    monkeypatch.setattr(tuning, "ABSENT_SIMILARITY", 0.6)
-    assert extract(query, retrieved, keyword, retriever.scope(query)).abstained
+def test_answer_weights_and_bias_weigh_meaning_words_and_what_the_documents_lack(monkeypatch):
+    evidence = Evidence(similarity=0.6, coverage=0.5, unknown_share=0.0, absent_share=0.0)
+    assert confidence(evidence) >= tuning.ANSWER_CONFIDENCE
+    # Closeness in meaning and the words held count for an answer; words no passage holds, or none of the
+    # documents asked about, against it.
+    assert confidence(Evidence(0.3, 0.5, 0.0, 0.0)) < confidence(evidence)
+    assert confidence(Evidence(0.6, 0.1, 0.0, 0.0)) < confidence(evidence)
+    assert confidence(Evidence(0.6, 0.5, 0.8, 0.0)) < confidence(evidence)
+    assert confidence(Evidence(0.6, 0.5, 0.0, 0.8)) < confidence(evidence)
+    monkeypatch.setattr(tuning, "ANSWER_BIAS", tuning.ANSWER_BIAS - 3)
+    assert confidence(evidence) < tuning.ANSWER_CONFIDENCE
+    monkeypatch.setattr(tuning, "ANSWER_WEIGHTS", (20.0, 0.0, 0.0, 0.0, 0.0))
+    assert confidence(evidence) > 0.99
+    # Without sentence vectors, similarity is not measured and the words-only model decides.
+    words_only = Evidence(similarity=None, coverage=1.0, unknown_share=0.0, absent_share=0.0, carried=1.0)
+    assert confidence(words_only) >= tuning.ANSWER_CONFIDENCE
+    assert confidence(Evidence(None, 0.2, 0.5, 0.5, 0.0)) < tuning.ANSWER_CONFIDENCE
+    monkeypatch.setattr(tuning, "ANSWER_BIAS_WORDS_ONLY", -10.0)
+    assert confidence(words_only) < tuning.ANSWER_CONFIDENCE
+    monkeypatch.setattr(tuning, "ANSWER_WEIGHTS_WORDS_ONLY", (20.0, 0.0, 0.0, 0.0))
+    assert confidence(words_only) > 0.99
+
+
+def test_a_word_no_document_holds_never_refuses_by_itself():
+    keyword, retriever = _morale_and_fleet()
+    query = ask(keyword, "lol was morale low in Northbridge tbh")
+    assert {"lol", "tbh"} <= set(query.unknown_words) and query.unknown_share > 0
+    answer = extract(query, passages(keyword, query, [1.0, 0.9]), keyword, retriever.scope(query))
+    assert not answer.abstained and answer.citations[0].quote == "Morale was low."
+    # When it is all the question asks about, it is the topic the documents don't cover.
+    query = ask(keyword, "what about the zeppelins in Northbridge")
+    answer = extract(query, passages(keyword, query, [1.0, 0.9]), keyword, retriever.scope(query))
+    assert answer.abstained and answer.refusal == Refusal(Reason.TOPIC_NOT_COVERED, "zeppelins")
+
+
+@pytest.fixture(scope="module")
+def request_examples():
+    from bot.core.request_examples import RequestExamples
+
+    return RequestExamples(MiniLMEmbedder("onnx-float32", MODELS).embed)
+
+
+def _suggested(examples, text):
+    from bot.core.request import read_request
+    from bot.core.request_examples import clauses
+
+    request = read_request(text)
+    return examples.suggest(request, np.asarray(examples.embed(clauses(request.asked)), dtype=np.float32))
+
+
+def test_request_example_similarity_margin_and_floor_say_when_an_example_reads_the_request(
+        request_examples, monkeypatch):
+    sort_out = "what do the inspectors reckon we have to sort out"
+    # Worded as no lexicon lists it, but near the examples that ask for what needs to improve.
+    suggested, decides = _suggested(request_examples, sort_out)
+    assert suggested is not None and suggested.section == "improvement" and decides
+    # A question on a topic is nearer a plain question's example: the lexicons' reading stands.
+    assert _suggested(request_examples, "what did the inspectors say about caseloads in the assessment team")[0] is None
+    # Not close enough to decide the route, it is kept for when the passages can't answer.
+    monkeypatch.setattr(tuning, "REQUEST_EXAMPLE_MARGIN", 0.9)
+    assert _suggested(request_examples, sort_out)[0] is not None and _suggested(request_examples, sort_out)[1] is False
+    monkeypatch.setattr(tuning, "REQUEST_EXAMPLE_SIMILARITY", 0.99)
+    assert _suggested(request_examples, sort_out)[0] is None
+    # A list of no section asked for is read as its example's from the floor.
+    summarise = "summarise the findings in a few bullets"
+    assert _suggested(request_examples, summarise)[0].shape == "briefing"
+    monkeypatch.setattr(tuning, "REQUEST_EXAMPLE_FLOOR", 0.99)
+    assert _suggested(request_examples, summarise)[0] is None
 
 
 def test_telling_candidates_is_how_far_down_a_sentence_holding_the_telling_word_is_looked_for(monkeypatch):
@@ -311,10 +376,12 @@ def test_telling_candidates_is_how_far_down_a_sentence_holding_the_telling_word_
     retrieved = passages(keyword, query, [1.0, 0.2])
     assert not retrieved[0].sentences[0].carries()  # the first passage's sentence lacks 'morale'
     scope = Retriever(None, keyword).scope(query)
+    # These passages have no sentence vectors: the decision to answer is left to the words alone here.
+    monkeypatch.setattr(tuning, "ANSWER_CONFIDENCE", 0.1)
     answer = extract(query, retrieved, keyword, scope)
     assert not answer.abstained and answer.citations[0].quote == "Morale was low."
     monkeypatch.setattr(tuning, "TELLING_CANDIDATES", 0)
-    assert extract(query, retrieved, keyword, scope).abstained
+    assert extract(query, retrieved, keyword, scope).citations[0].quote != "Morale was low."
 
 
 def test_quote_min_words_is_what_a_line_to_paste_must_be(monkeypatch):

@@ -12,10 +12,11 @@ from index.keyword import KeywordIndex
 from index.records import Chunk
 from index.text import is_verbatim, lines_and_units, tokenize
 
+from . import abstention
 from .query import Query
 from .retrieve import Retrieved
-from .sentences import Sentence, has_answer_shape
-from .types import Answer, AnsweredSentence, Citation, Passage, markers, quotes_and_numbers
+from .sentences import Sentence
+from .types import Answer, AnsweredSentence, Citation, Evidence, Passage, Reason, Refusal, markers, quotes_and_numbers
 
 
 @dataclass
@@ -29,35 +30,39 @@ class _Candidate:
 
 
 def _sources_naming(names: list[str], keyword: KeywordIndex) -> list[set[str]]:
-    """For each name (with words to search), the documents that hold every word of it."""
-    return [set.intersection(*sets) for name in names if (sets := [keyword.sources_with(t) for t in tokenize(name)])]
+    """For each name (with words to search) that some document holds, the documents that hold every word of it or
+    of its full form ('LSCB', 'Local Safeguarding Children Board'): a name no document holds ('UASC' where the
+    reports spell it out, a slip) says nothing of where the answer is."""
+    found = []
+    for name in names:
+        holding: set[str] = set()
+        for form in (name, keyword.acronyms.get(name, "")):
+            sets = [keyword.sources_with(t) for t in tokenize(form)]
+            holding |= set.intersection(*sets) if sets else set()
+        if holding:
+            found.append(holding)
+    return found
 
 
 def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
             scope: np.ndarray | None = None) -> Answer:
-    """The best sentences of the first passages, if the best carries the question's central content.
-    `scope`: which chunks are of the documents the question is about (Retriever.scope), to tell a topic they
-    never mention."""
+    """The best sentences of the first passages, or a refusal that says what the documents lack and shows the
+    closest they come (abstention.py decides which). `scope`: which chunks are of the documents the question is
+    about (Retriever.scope)."""
     nearest = list(dict.fromkeys(r.chunk.title for r in retrieved))[:3]
     refusal = not_covered(query, retrieved, keyword, nearest)
     if refusal is not None:
         return refusal
     if not query.terms:  # nothing asked but what picks the documents: no sentence can be chosen for it
-        return _abstain(query.question, retrieved, nearest, "")
+        return _abstain(query, Refusal(Reason.EVIDENCE_TOO_WEAK), retrieved, nearest)
     candidates = _candidates(query, retrieved, keyword)
     if query.request is not None and query.request.shape == "quote":
         # A line to paste into a report is a sentence, not a table's row ('Children in care Outstanding').
         sentences = [c for c in candidates if len(c.text.split()) >= tuning.QUOTE_MIN_WORDS
                      and not _JUDGEMENT_ROW.search(c.text)]
         candidates = sentences if any(c.sentence.carries() for c in sentences) else candidates
-    absent = _absent_from_scope(query, keyword, scope)
-    if absent and not any(c.sentence.similarity >= tuning.ABSENT_SIMILARITY
-                          for c in candidates[:tuning.TELLING_CANDIDATES]):
-        # The documents the question is about never use its most telling word: they don't say.
-        return _abstain(query.question, retrieved, nearest, f" None of those about {_scope_words(query)} "
-                        f"mentions {absent}.")
     if not candidates:
-        return _abstain(query.question, retrieved, nearest, "")
+        return _abstain(query, Refusal(Reason.NO_DOCUMENTS), retrieved, nearest)
     if candidates[0].sentence.carries():
         chosen = _chosen(candidates)
     else:
@@ -65,33 +70,26 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
         # the documents asked about use its most telling word, the best sentence that holds it is shown, for
         # the reader to judge against its source.
         telling = _telling_sentence(query, candidates, keyword, scope)
-        if telling is None:
-            # A word no document holds is most likely what they don't say (or a slip of the keyboard): name it.
-            why = f" None of them mentions {', '.join(query.unknown_words)}." if query.unknown_words else ""
-            return _abstain(query.question, retrieved, nearest, why)
-        chosen = [telling]
-    if not chosen:
-        return _abstain(query.question, retrieved, nearest, "")
-    wanted = _WANTED.get(query.answer_kind)
-    if wanted and not any(has_answer_shape(query.answer_kind, _NUMBERED.sub("", c.text), keyword) for c in chosen):
-        # 'What percentage …', 'when will …': a sentence on the topic without the figure doesn't answer.
-        return _abstain(query.question, retrieved, nearest, f" None of those about the topic gives {wanted}.")
+        chosen = [telling] if telling is not None else _chosen(candidates)[:1]
+    evidence = abstention.weigh(query, [c.sentence for c in candidates[:tuning.TELLING_CANDIDATES]],
+                                abstention.absent_terms(query, keyword, scope), chosen[0].sentence if chosen else None,
+                                measured=query.vector is not None and keyword.sentence_vectors.shape[1] > 0)
+    refused = abstention.decide(query, evidence, [c.text for c in chosen], keyword) if chosen \
+        else Refusal(Reason.EVIDENCE_TOO_WEAK)
+    if refused is not None:
+        return _abstain(query, refused, retrieved, nearest, (chosen or candidates)[:1], keyword, evidence)
     citations = _citations(chosen, retrieved, keyword)
     grouped = quotes_and_numbers(citations)
     text = "\n".join(f"\u201c{quote}\u201d {markers(numbers)}" for quote, numbers in grouped)
     # Each quote is its own sentence, cited to the sources it was taken from.
     sentences = [AnsweredSentence.quoted(quote, numbers) for quote, numbers in grouped]
     return Answer(query.question, text, False, citations, passages_of(retrieved), nearest_documents=nearest,
-                  sentences=sentences)
+                  sentences=sentences, evidence=evidence)
 
 
 # A judgement table's row ('The experiences and progress of children in care Outstanding'): a grade at the end
 # and no full stop.
 _JUDGEMENT_ROW = re.compile(r"\b(?:outstanding|good|inadequate|requires? improvement(?: to be good)?)\s*$", re.I)
-# What a question of a kind needs its answer to hold, in words for the reply that says the documents don't.
-_WANTED = {"money": "the amount", "share": "the proportion", "number": "the figure", "date": "the date"}
-# A paragraph's number ('5. Co-location …') is not a figure it gives.
-_NUMBERED = re.compile(r"^\(?\d{1,3}(?:\.\d{1,3})*[.)]\s+")
 # The word after 'what' or 'which' says what kind of thing the answer is ('what company', 'which councils'):
 # the answer names one, it needn't use the word.
 _ASKED_TYPE = re.compile(r"\b(?:what|which)\s+([A-Za-z]+)", re.I)
@@ -101,14 +99,14 @@ def _telling_sentence(query: Query, candidates: list[_Candidate], keyword: Keywo
                       scope: np.ndarray | None) -> _Candidate | None:
     """The best sentence that holds the question's most telling word, when the question names the documents
     it is about (a council) and they hold the word; None otherwise."""
-    if scope is None or not query.councils or query.unknown_words:
+    if scope is None or not query.councils:
         return None
     asked_types = {t for m in _ASKED_TYPE.finditer(query.question) for t in tokenize(m.group(1))}
     telling = {t: w for t, w in query.terms.items() if t not in asked_types and keyword.known(t)}
     if not telling:
         return None
     heaviest = max(telling, key=telling.get)
-    if not any(_held(keyword, form, scope) for form in [{heaviest}, *query.synonyms.get(heaviest, [])]):
+    if not any(abstention.held(keyword, form, scope) for form in [{heaviest}, *query.synonyms.get(heaviest, [])]):
         return None
     for candidate in candidates[:tuning.TELLING_CANDIDATES]:
         tokens = set(tokenize(candidate.text))
@@ -118,57 +116,17 @@ def _telling_sentence(query: Query, candidates: list[_Candidate], keyword: Keywo
     return None
 
 
-def _scope_words(query: Query) -> str:
-    what = ", ".join(sorted(query.councils)) or "the question"
-    return f"{what}'s {' or '.join(sorted(query.kinds))}" if query.councils and query.kinds else what
-
-
-def _absent_from_scope(query: Query, keyword: KeywordIndex, scope: np.ndarray | None) -> str | None:
-    """The question's words that the documents it is about never use (nor their other forms), when they carry
-    most of its weight though other documents hold them: as the question words them; None when the documents
-    hold enough of it, or the question points at no council's documents in particular."""
-    if scope is None or scope.all() or not query.councils:
-        return None
-    asked_types = {t for m in _ASKED_TYPE.finditer(query.question) for t in tokenize(m.group(1))}
-    telling = {t: w for t, w in query.terms.items() if t not in asked_types and keyword.known(t)}
-    total = sum(telling.values())
-    if not total:
-        return None
-    absent = [t for t in telling if not any(_held(keyword, form, scope) for form in [{t}, *query.synonyms.get(t, [])])]
-    if sum(telling[t] for t in absent) < tuning.ABSENT_SHARE * total:
-        return None
-    words = re.findall(r"[A-Za-z][\w'’-]*", query.search_text)
-    return ", ".join(next((w for w in words if tokenize(w) == [t]), t) for t in absent)
-
-
-def _held(keyword: KeywordIndex, form: set[str], scope: np.ndarray) -> bool:
-    """Whether a chunk in scope holds every word of a form."""
-    holding = [set(keyword.chunks_with(t).tolist()) for t in form]
-    common = set.intersection(*holding) if holding else set()
-    return bool(common) and bool(scope[list(common)].any())
-
-
 def not_covered(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
                 nearest: list[str] | None = None) -> Answer | None:
-    """The answer saying why the documents can't answer, when the question itself shows it: a council, year
-    or kind of document with no document, a name no document holds."""
-    question = query.question
+    """The refusal the question itself shows, whatever the route: a council, a report's year or a kind of
+    document it names that the index has none of; or nothing retrieved at all."""
     nearest = nearest if nearest is not None else list(dict.fromkeys(r.chunk.title for r in retrieved))[:3]
-    if query.councils_without_documents and not query.councils:
-        why = f" None of them is about {', '.join(query.councils_without_documents)}."
-        return _abstain(question, [], [], why)
-    if query.years_without_documents or query.kinds_without_documents:
-        missing = []
-        if query.years_without_documents:
-            missing.append("from " + " or ".join(map(str, query.years_without_documents)))
-        if query.kinds_without_documents:
-            missing.append("a " + " or ".join(query.kinds_without_documents))
-        why = f" None of those about {', '.join(sorted(query.councils))} is {' or '.join(missing)}."
-        return _abstain(question, retrieved, nearest, why)
-    unknown = [name for name in query.names if not any(keyword.known(t) for t in tokenize(name))]
-    if not retrieved or unknown:
-        why = f" None of them mentions {', '.join(unknown)}." if unknown else ""
-        return _abstain(question, retrieved, nearest, why)
+    refusal = abstention.from_catalog(query)
+    if refusal is not None:
+        shown = [] if refusal.reason is Reason.COUNCIL_NOT_INDEXED else retrieved
+        return _abstain(query, refusal, shown, nearest if shown else [])
+    if not retrieved:
+        return _abstain(query, Refusal(Reason.NO_DOCUMENTS), [], [])
     return None
 
 
@@ -176,9 +134,11 @@ def _candidates(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex)
     """The sentences of the first passages, best first; a passage about a place or body the question names
     must come from a document naming it."""
     naming = _sources_naming(query.names, keyword)
-    candidates = [_Candidate(sentence, item.chunk) for item in retrieved[:tuning.CHUNKS_READ]
-                  if not any(item.chunk.source not in sources for sources in naming)
-                  for sentence in item.sentences]
+    read = retrieved[:tuning.CHUNKS_READ]
+    named = [item for item in read if not any(item.chunk.source not in sources for sources in naming)]
+    # A body named in a second question of the message ('… and the LADO side?') that no passage here names does
+    # not empty the first's answer.
+    candidates = [_Candidate(sentence, item.chunk) for item in named or read for sentence in item.sentences]
     candidates.sort(key=lambda c: -c.sentence.score)
     return candidates
 
@@ -248,11 +208,20 @@ def _list_after(lead_in: _Candidate) -> list[_Candidate]:
     return items
 
 
-def _abstain(question: str, retrieved: list[Retrieved], nearest: list[str], why: str) -> Answer:
-    text = "The indexed documents don't answer this." + why
+def _abstain(query: Query, refusal: Refusal, retrieved: list[Retrieved], nearest: list[str],
+             closest: list[_Candidate] | None = None, keyword: KeywordIndex | None = None,
+             evidence: Evidence | None = None) -> Answer:
+    """A refusal that says what the documents lack and, where a sentence came near, shows it, cited and marked
+    as not an answer: the reader may still find it useful, or see why it is not."""
+    text = "The indexed documents don't answer this." + abstention.explain(refusal, query)
+    citations: list[Citation] = []
+    if closest and keyword is not None:
+        citations = cited_with_twins(closest[0].text, closest[0].chunk, keyword, 1)
+        text += f" Closest: \u201c{closest[0].text}\u201d {markers([c.n for c in citations])}"
     if nearest:
         text += " The nearest documents are: " + "; ".join(nearest) + "."
-    return Answer(question, text, True, [], passages_of(retrieved), nearest_documents=nearest)
+    return Answer(query.question, text, True, citations, passages_of(retrieved), nearest_documents=nearest,
+                  refusal=refusal, evidence=evidence)
 
 
 def passages_of(retrieved: list[Retrieved]) -> list[Passage]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.councils import CouncilNames
+from index.councils import CouncilNames, words_of
 from index.keyword import KeywordIndex
+from index.text import builtin_glossary, tokenize
 from index.vocabulary import NOT_REPORT_KINDS
 
 
@@ -25,7 +26,8 @@ class IndexedDocument:
 class Catalog:
     def __init__(self, keyword: KeywordIndex) -> None:
         self.keyword = keyword
-        self.acronyms = keyword.acronyms
+        # The field's glossary as it is now, over what the index learned from its documents when it was built.
+        self.acronyms = {**keyword.acronyms, **builtin_glossary()}
         chunks = keyword.chunks
         stored = sorted({c.council for c in chunks if c.council})
         self.council_names = CouncilNames(stored)
@@ -54,8 +56,16 @@ class Catalog:
         return self.council_names.canonical(name) if name else None
 
     def councils_in(self, text: str) -> list[str]:
-        """Every council the text names, indexed or not."""
-        return [c.name for c in self.council_names.find(text)]
+        """Every council the text names, indexed or not; also by a short form of its name that no document uses
+        ('herefs', 'warks'), as staff write them in chat."""
+        names = [c.name for c in self.council_names.find(text)]
+        # A word of a name already found ('ne lincs') is not another council's short form.
+        for word in words_of(self.council_names.without(text, names)):
+            if not all(self.known(t) for t in tokenize(word)):
+                council = self.council_names.abbreviated(word)
+                if council is not None and council.name not in names:
+                    names.append(council.name)
+        return names
 
     def named_councils(self, text: str) -> set[str]:
         """The councils the text names that have indexed documents."""

@@ -9,10 +9,11 @@ import numpy as np
 
 from index import tuning
 from index.text import acronyms_in, expand_query, full_forms_in, tokenize
-from index.vocabulary import GRADE_NAMES, MONTHS, YEAR
+from index.vocabulary import GRADE_NAMES, MONTHS_WRITTEN, YEAR
 
 from .catalog import Catalog
-from .request import Request, read_request
+from .request import Request, asks_how_or_why, read_request
+from .request_examples import RequestExamples, clauses
 from .routing import FactQuestion, route_of
 from .types import AnswerKind, Route
 
@@ -20,7 +21,7 @@ from .types import AnswerKind, Route
 # '2015-16').
 _DOCUMENT_YEAR = re.compile(r"(?<!\bsince )(?<!\bafter )(?<!\bbefore )(?<!\buntil )(?<!\bfrom )(?<!\bby )"
                             r"(?<!\bbetween )(?<!\band )(?<!\bto )(?<![\d/\u2013-])((?:19|20)\d\d)(?![\d/\u2013-])", re.I)
-MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS)})\s+((?:19|20)\d\d)\b", re.I)
+MONTH_YEAR = re.compile(rf"\b({'|'.join(MONTHS_WRITTEN)})\.?\s+((?:19|20)\d\d)\b", re.I)
 LATEST = re.compile(r"\b(latest|newest|most recent|current|last)\b(?!\s+(?:year|month|week|time|few|two|three|"
                     r"four|five|decade|summer|spring|autumn|winter)s?\b)", re.I)
 # Words in a question that name a kind of document, and what they steer to (a topic or a document type).
@@ -105,6 +106,7 @@ class Query:
     # or in none at all.
     rare_terms: list[str]
     unknown_words: list[str]  # as written: the question's words that no passage holds ('fleet')
+    unknown_share: float  # their share of the question's content words, by rarity
     # For each word that is an acronym or part of a full form, the words of its other form.
     synonyms: dict[str, list[set[str]]]
     councils: set[str]  # named, with documents indexed
@@ -113,13 +115,18 @@ class Query:
     months: set[str]  # "2019-03"
     kinds: set[str]
     latest: bool
-    # Years the question names its documents by for which no document of the councils it names exists.
+    # Years that name the report asked about (report_years), and those of them the councils it names have no
+    # document of.
+    report_years: set[int]
     years_without_documents: list[int]
     # The kinds of document it names when the councils it names have none of them ('the peer review').
     kinds_without_documents: list[str]
     names: list[str]  # capitalised names inside the question ('France', 'Birmingham')
     answer_kind: AnswerKind
     request: Request | None = None  # what shape of answer is wanted, and which section
+    # What its nearest labelled request reads it as (a briefing, a section), when that is not decided outright:
+    # the answer where the passages can't answer it as asked.
+    suggested: Request | None = None
     route: Route = "passages"
     facts: FactQuestion | None = None  # what it asks of the facts of every report, on the facts route
     topic: str | None = None  # what a timeline is about, without the words that ask for one
@@ -140,8 +147,11 @@ class Query:
         return " ".join(parts)
 
 
-def analyse(question: str, catalog: Catalog, council: str | None = None) -> Query:
-    """`council`: a council chosen outside the question (a filter) rather than named in it."""
+def analyse(question: str, catalog: Catalog, council: str | None = None,
+            examples: RequestExamples | None = None) -> Query:
+    """`council`: a council chosen outside the question (a filter) rather than named in it. `examples`: the
+    labelled requests a question is compared with in meaning; with them the question is embedded here, its
+    search text and its request in one batch."""
     request = read_request(question)
     # What picks the documents is read from the question without its framing ('for a scrutiny report' names
     # no scrutiny report); what must be said, from its topic.
@@ -164,14 +174,33 @@ def analyse(question: str, catalog: Catalog, council: str | None = None) -> Quer
     steering = _steering_words(naming, councils)
     answer_kind = next((kind for kind, pattern in ANSWER_KINDS if pattern.search(asked)), "text")
     kinds = _kinds(naming)
+    vector, suggested = None, None
+    # A question for a name, a date, a figure or a grade asks for that, however it is worded.
+    if examples is not None and answer_kind == "text":
+        # The request compared without what picks its documents: the examples name no council or year.
+        request_text = YEAR.sub(" ", catalog.council_names.without(asked, set(named) | councils))
+        parts = clauses(request_text)
+        vectors = np.asarray(examples.embed([search_text, *parts]), dtype=np.float32)
+        vector = vectors[0]
+        suggested, decides = examples.suggest(request, vectors[1:])
+        # 'Why did it end up inadequate?', 'how did it slide?' ask for a reason or an account: the passages answer
+        # first, and a section's items only where they can't.
+        if suggested is not None and decides and not asks_how_or_why(request.topic):
+            request, suggested = suggested, None
     # 'How long', 'how many': the number is the answer; 'long' and 'many' needn't be in it.
     number_words = set()
     if answer_kind in ("number", "money", "share"):
         number_words = {t for m in _HOW_MANY.finditer(asked) for t in tokenize(m.group(0))}
-    terms: dict[str, float] = {}
-    for token in tokenize(topic):
-        if token not in steering and token not in number_words and token not in terms:
-            terms[token] = catalog.idf(token)
+    content: dict[str, float] = {}
+    for token in tokenize(_spelled_out(topic, catalog)):
+        if token not in steering and token not in number_words and token not in content:
+            content[token] = catalog.idf(token)
+    # A word no passage holds can't be quoted: the rest of the question is what is searched for and weighed,
+    # and the share it had is evidence for the decision to answer (abstention.py). Only when nothing else is
+    # left is it the topic.
+    terms = {t: w for t, w in content.items() if catalog.known(t)} or content
+    unknown_share = sum(w for t, w in content.items() if not catalog.known(t)) / sum(content.values()) \
+        if content else 0.0
     focus = _focus(asked, terms)
     if focus:
         terms[focus] *= tuning.FOCUS_WEIGHT
@@ -180,23 +209,28 @@ def analyse(question: str, catalog: Catalog, council: str | None = None) -> Quer
         # 'How was X judged': a grade answers it, without the word 'judged' ('Care leavers Outstanding').
         for token in set(tokenize(" ".join(_JUDGEMENT_WORDS))) & set(terms):
             synonyms.setdefault(token, []).extend(set(tokenize(grade)) for grade in GRADE_NAMES)
+    # The council's name as a mark, for telling a year beside it ('Haringey 2023') from an event's.
+    marked = catalog.council_names.without(asked, set(named) | councils, "\x00") if named or councils else asked
     route, facts, timeline_topic = route_of(asked, councils, request, kinds)
     return Query(
         question=question, search_text=search_text, terms=terms, synonyms=synonyms,
         rare_terms=[t for t in terms if catalog.document_frequency(t) <= _rare_limit(catalog.passages)],
         unknown_words=[w for w in dict.fromkeys(re.findall(r"[A-Za-z][\w'’-]*", topic))
-                       if (tokens := tokenize(w)) and all(t in terms and not catalog.known(t) for t in tokens)],
+                       if (tokens := tokenize(w)) and all(t in content and not catalog.known(t) for t in tokens)],
+        unknown_share=unknown_share,
         councils=councils, councils_without_documents=[c for c in named if c not in catalog.councils],
         years={int(y) for y in YEAR.findall(asked)},
-        months={f"{int(y):04d}-{MONTHS[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(asked)},
+        months={f"{int(y):04d}-{MONTHS_WRITTEN[m.lower()]:02d}" for m, y in MONTH_YEAR.findall(asked)},
         kinds=kinds,
         # An author names the documents they wrote, as a capitalised name in the topic does.
         latest=bool(LATEST.search(asked)), names=_names(topic) + (
             [request.author] if request.author and not catalog.councils_in(request.author) else []),
-        years_without_documents=_years_without_documents(asked, councils, catalog.council_years,
+        years_without_documents=_years_without_documents(marked, councils, catalog.council_years,
                                                          answer_kind == "judgement"),
-        kinds_without_documents=_kinds_without_documents(asked, councils, catalog.council_kinds),
-        answer_kind=answer_kind, request=request, route=route, facts=facts, topic=timeline_topic,
+        report_years=report_years(marked),
+        kinds_without_documents=_kinds_without_documents(_asking_sentences(asked), councils, catalog.council_kinds),
+        answer_kind=answer_kind, request=request, route=route, facts=facts, topic=timeline_topic, vector=vector,
+        suggested=suggested,
     )
 
 
@@ -224,28 +258,66 @@ def _corrected(topic: str, catalog: Catalog) -> str:
         if not tokenize(word) or all(catalog.known(t) for t in tokenize(word)):
             return word
         # A word that picks the documents ('newest', 'report', a month) is meant as written.
-        if LATEST.fullmatch(word) or _DOCUMENT_WORDS.fullmatch(word) or word.lower() in MONTHS:
+        if LATEST.fullmatch(word) or _DOCUMENT_WORDS.fullmatch(word) or word.lower() in MONTHS_WRITTEN:
             return word
         return catalog.correction(word.lower()) or word
 
     return re.sub(r"[A-Za-z][A-Za-z'’-]{3,}", mend, topic)
 
 
+def _spelled_out(topic: str, catalog: Catalog) -> str:
+    """The topic with each acronym the documents never use as written ('SWs', 'UASC') in its full form, which they
+    may: the words weighed are the documents' words."""
+    for acronym in acronyms_in(topic, catalog.acronyms):
+        forms = rf"\b{re.escape(acronym)}(?:['’]?s)?\b"
+        if not all(catalog.known(t) for t in tokenize(acronym)):
+            topic = re.sub(forms, catalog.acronyms[acronym], topic, flags=re.I)
+    return topic
+
+
 def _rare_limit(passages: int) -> float:
     return max(1.0, tuning.RARE_SHARE * passages) if tuning.RARE_SHARE > 0 else 0.0
 
 
+# Words a year beside them dates the report by: 'the 2019 inspection', 'ofsted in 2019', 'judged good in 2019'.
+_REPORT_WORDS = re.compile(r"\b(?:peer reviews?|reviews?|inspections?|inspected|reports?|letters?|briefing|ofsted|"
+                           r"published|visits?|judge(?:ments?|d)|rated|graded|ilacs|findings)\b|\x00", re.I)
+
+
+def report_years(question: str) -> set[int]:
+    """The years that name the report asked about, not an event it reports ('after it split into two councils in
+    2023'): a year beside a word for the report or the council's name (written here as NUL), or standing alone
+    at the message's start or end ('Herefordshire 2022 - …', '… on time? 2022')."""
+    years = set()
+    for match in _DOCUMENT_YEAR.finditer(question):
+        before = question[max(0, match.start() - 40):match.start()]
+        after = question[match.end():match.end() + 40]
+        near = re.search(r"(?:\S+\W+){0,3}$", before).group(0) + " " + re.match(r"(?:\W*\S+){0,2}", after).group(0)
+        alone = not re.search(r"[A-Za-z]", re.split(r"[?.!,;:\-–—]", before)[-1]) and \
+            not re.search(r"[A-Za-z]", re.split(r"[?.!,;:\-–—]", after)[0])
+        if _REPORT_WORDS.search(near) or alone:
+            years.add(int(match.group(1)))
+    return years
+
+
 def _years_without_documents(question: str, councils: set[str], council_years: dict[str | None, set[int]],
                              asks_judgement: bool) -> list[int]:
-    """The years a question names its council's documents by, when none of that council's documents is of
-    any of them: 'the 2009 inspection of Luton' where Luton's reports are of 2016 and after."""
-    years = sorted({int(y) for y in _DOCUMENT_YEAR.findall(question)})
-    # Only a question that names a document by its year ('the 2009 inspection'), not an event's year; a
-    # judgement is an inspection's, so its year is the inspection's ('Luton's overall judgement in 2009').
-    if not councils or not years or not (_DOCUMENT_WORDS.search(question) or asks_judgement):
+    """The years a question names its council's report by, when none of that council's documents is of any of
+    them: 'the 2009 inspection of Luton' where Luton's reports are of 2016 and after. A judgement is an
+    inspection's, so its year is the inspection's ('Luton's overall judgement in 2009')."""
+    years = sorted(report_years(question) if not asks_judgement else {int(y) for y in _DOCUMENT_YEAR.findall(question)})
+    if not councils or not years:
         return []
     held = set().union(*(council_years.get(c, set()) for c in councils))
     return [] if held & set(years) else years
+
+
+def _asking_sentences(text: str) -> str:
+    """The sentences of a message that ask (end in '?'), where others follow them ('… anything to improve? want to
+    be accurate in the briefing': the briefing is what the answer is for, not a document asked about)."""
+    sentences = re.split(r"(?<=\?)\s+", text.strip())
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else text
 
 
 def _kinds_without_documents(question: str, councils: set[str],
@@ -262,7 +334,7 @@ def _kinds_without_documents(question: str, councils: set[str],
 def _steering_words(question: str, councils: set[str]) -> set[str]:
     """Words that pick documents (council, date) rather than say what is asked: the answer need not repeat
     them. Kinds of document ('review', 'peer') stay: 'lead peer' is asked about, not steered by."""
-    words = set(tokenize(" ".join(councils))) | set(tokenize(" ".join(MONTHS)))
+    words = set(tokenize(" ".join(councils))) | set(tokenize(" ".join(MONTHS_WRITTEN)))
     words |= set(YEAR.findall(question))
     # 'the latest inspection': recency picks the report, the answer needn't say "latest".
     for match in [*_DOCUMENT_WORDS.finditer(question), *LATEST.finditer(question)]:
@@ -291,7 +363,7 @@ def _names(topic: str) -> list[str]:
     for match in re.finditer(r"\b([A-Z][a-zA-Z]{2,})\b", topic):
         word = match.group(1).lower()
         starts = re.search(r"(?:^|[.?!:;\-–—(\"“]\s*)$", topic[:match.start()])
-        if starts or word in MONTHS or not tokenize(word):
+        if starts or word in MONTHS_WRITTEN or not tokenize(word):
             continue
         names.append(match.group(1))
     return names

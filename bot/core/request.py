@@ -25,6 +25,11 @@ _LIST = re.compile(r"\b(?:summari[sz]e|sum up|summary of|list|rundown|take me th
 
 
 _HOW = re.compile(r"\W*(?:how|why|when|where)\b", re.I)
+
+
+def asks_how_or_why(topic: str) -> bool:
+    """Whether a request's topic asks how, why, when or where: for a reason or an account, not a section's items."""
+    return bool(_HOW.match(topic))
 # 'What did the 2023 report conclude?', 'the overall conclusion': a report's own summing up, asked of no topic.
 _CONCLUSION = re.compile(r"\bwhat\s+(?:did|does)\s+(?:the|its|their)\s+(?:\w+\s+){0,3}?(?:conclude|find|say)\s*[?.!]*\s*$",
                          re.I)
@@ -46,8 +51,14 @@ def shorthand() -> dict[str, str]:
     return dict(line.split("\t", 1) for line in _lines("shorthand.tsv"))
 
 
+# A pattern that matches nothing, for a class with no phrases (an empty alternation would match everywhere).
+_NOTHING = re.compile(r"(?!)")
+
+
 def _phrases(names: tuple[str, ...]) -> re.Pattern:
     phrases = [phrase for name in names for phrase in lexicon(name)]
+    if not phrases:
+        return _NOTHING
     phrases.sort(key=len, reverse=True)
     return re.compile(r"(?<![\w'’])(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+").replace("'", "['’]")
                                                    for p in phrases) + r")(?![\w'’])", re.I)
@@ -77,6 +88,8 @@ def _without_asker_sentences(text: str) -> str:
 def _paper_clause() -> re.Pattern:
     """'for the SEND board paper' at the end of a request for a quote, 'for the early help strategy refresh -'
     at its start: what the quote is for, whatever the paper is called."""
+    if not lexicon("papers"):
+        return _NOTHING
     papers = "|".join(re.escape(p) for p in lexicon("papers"))
     clause = rf"\b(?:for|in|into)\s+(?:the|my|our|a|an)\s+(?:[\w&'’/-]+\s+){{0,4}}?(?:{papers})"
     return re.compile(rf"(?:{clause})\s*(?=[?.!]*\s*$)|^\s*(?:{clause})\s*[-–—,:]", re.I)
@@ -94,6 +107,8 @@ def _briefing() -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _short_form() -> re.Pattern:
+    if not shorthand():
+        return _NOTHING
     return re.compile(r"(?<![\w'’/])(" + "|".join(re.escape(s) for s in sorted(shorthand(), key=len, reverse=True))
                       + r")(?![\w'’])(:?)", re.I)
 
@@ -141,7 +156,7 @@ def read_request(question: str) -> Request:
     lowered = expanded.lower()
     section = section_named(lowered)
     # 'How did the panel decide to look at the priorities?' asks how, not for the priorities.
-    if section is not None and _HOW.match(topic) and not _LIST.search(lowered):
+    if section is not None and asks_how_or_why(topic) and not _LIST.search(lowered):
         section = None
     # A section named wins over a briefing: 'brief me on what the review said they should consider' wants the
     # areas for consideration.

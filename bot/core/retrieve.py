@@ -206,6 +206,12 @@ class Retriever:
         if query.councils:
             # A council with no documents here leaves nothing to rank: the answer says so.
             mask &= np.isin(self.chunk_council, [self._council_ids.get(c, -2) for c in query.councils])
+            # The report the question names is the one that answers, where the council has it: its peer review
+            # is not answered from an inspection, nor 'the 2019 report' from the 2023 one.
+            for wanted in (self._chunks_of_kinds(query.kinds), self._chunks_of_years(query.report_years)):
+                narrowed = mask & wanted
+                if narrowed.any():
+                    mask = narrowed
         if filters.collections is not None:
             mask &= np.isin(self.chunk_collection, [self._collection_ids.get(c, -2) for c in filters.collections])
         if not _ABOUT_SOURCES.search(query.question):

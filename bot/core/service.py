@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,12 +22,13 @@ from .followup import standalone
 from .generate import llm_answer, quoted_first, with_items_of
 from .llm import make_llm
 from .prompts import Prompts
-from .query import analyse
-from .retrieve import Retriever
+from .query import Query, analyse
+from .request_examples import RequestExamples
+from .retrieve import Retrieved, Retriever
 from .sections import answer_from_section
 from .suggestions import example_questions
 from .timeline import timeline
-from .types import Answer, Filters, Timings
+from .types import Answer, Filters, Reason, Timings
 
 log = logging.getLogger("reviewbot.service")
 
@@ -54,6 +56,7 @@ class ReviewBot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = open_store(settings)
+        self.request_examples = RequestExamples(self.store.embedder.embed)
         # The model loads while the keyword index does: most of a cold start is importing torch.
         self._warming = threading.Thread(target=self._load_model, name="reviewbot-model", daemon=True)
         self._warming.start()
@@ -100,7 +103,7 @@ class ReviewBot:
 
     def _load_model(self) -> None:
         try:
-            self.store.embedder.embed(["warm up"])
+            self.request_examples.vectors()
         except Exception as exc:  # an embedding service down at start is reported at the first question too
             log.warning("could not warm up the embedding model: %s", exc)
 
@@ -134,6 +137,14 @@ class ReviewBot:
         """Questions to suggest to a new user, drawn from what is indexed."""
         return example_questions(self.records)
 
+    def _as_suggested(self, query: Query, retrieved: list[Retrieved]) -> Answer | None:
+        assert query.suggested is not None
+        retriever = self.retriever
+        suggested = replace(query, request=query.suggested)
+        told = answer_from_section(suggested, retrieved, retriever.keyword) \
+            if query.suggested.section is not None else None
+        return told or brief(suggested, retrieved, retriever.keyword, retriever.catalog, self.records)
+
     def ask(self, question: str, filters: Filters | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer:
         """The answer to `question`. With a model and `on_text`, the model's prose is passed to `on_text` while
@@ -145,7 +156,7 @@ class ReviewBot:
         # The model is given as many passages as fit its budget; the extractive answer reads the first few.
         wanted = passages if self.llm is None else \
             max(passages, -(-self.settings.llm_source_tokens // tuning.TOKENS_PER_PASSAGE))
-        query = analyse(question, retriever.catalog, filters.council)
+        query = analyse(question, retriever.catalog, filters.council, self.request_examples)
         retrieved = retriever.retrieve(query, filters, wanted)
         retrieved_at = time.perf_counter()
         if query.facts is not None:
@@ -161,6 +172,10 @@ class ReviewBot:
             elif query.route == "section":
                 # 'What needs to improve', 'the strengths under working together': the section's items.
                 told = answer_from_section(query, retrieved[:passages], retriever.keyword)
+                if told is None:
+                    # A report without such a section ('what went well' of an inspection): its briefing says
+                    # what it found, good and bad.
+                    told = brief(query, retrieved[:passages], retriever.keyword, retriever.catalog, self.records)
             elif query.route == "briefing":
                 # 'Brief me on …': one document's judgements, summary and what must improve, or its findings.
                 told = brief(query, retrieved[:passages], retriever.keyword, retriever.catalog, self.records)
@@ -172,6 +187,11 @@ class ReviewBot:
                 of_kind = [r for r in found if query.kinds & {r.chunk.doc_type, *r.chunk.topics}]
                 told = timeline(query, of_kind if query.kinds and len(of_kind) >= 2 else found)
             answer = told or extract(query, retrieved[:passages], retriever.keyword, retriever.scope(query, filters))
+            if answer.abstained and query.suggested is not None and answer.refusal is not None \
+                    and answer.refusal.reason in (Reason.TOPIC_NOT_COVERED, Reason.EVIDENCE_TOO_WEAK):
+                # The passages can't answer it as a plain question ('what does Ofsted want fixed'); as its nearest
+                # labelled request reads it, a section's items or a briefing may.
+                answer = self._as_suggested(query, retrieved[:passages]) or answer
         # When no passage carries the question, the model is not asked: a model given passages answers from
         # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.
         if self.llm is not None and answer.mode in ("extractive", "section", "briefing") and not answer.abstained:

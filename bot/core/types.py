@@ -4,6 +4,7 @@ adapter needs of the core (Asker). Chat code imports these, never the answering 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Callable, Literal, Protocol
 
 from index.records import DEFAULT_COLLECTION, Chunk
@@ -121,6 +122,37 @@ class Checks:
     fallback: str | None = None
 
 
+class Reason(str, Enum):
+    """Why a question is refused (bot/core/abstention.py decides)."""
+
+    NO_DOCUMENTS = "no_documents"  # nothing indexed that the asker may see holds anything on it
+    COUNCIL_NOT_INDEXED = "council_not_indexed"  # a council named with no document
+    YEAR_NOT_INDEXED = "year_not_indexed"  # a report's year named that the council has no report of
+    KIND_NOT_INDEXED = "kind_not_indexed"  # a kind of document named that the council has none of
+    TOPIC_NOT_COVERED = "topic_not_covered"  # the only words that say what is asked are in no document
+    FIGURE_NOT_GIVEN = "figure_not_given"  # the sentences on the topic don't give the figure or date asked for
+    EVIDENCE_TOO_WEAK = "evidence_too_weak"  # the best sentences carry neither the question's words nor its meaning
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: Reason
+    missing: str = ""  # what the documents lack, in words: 'Cardiff', 'from 2009', 'fleet', 'the figure'
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the best sentences found carry the question: what the decision to answer is made on."""
+
+    # The best candidate sentence's closeness in meaning to the question (MiniLM cosine); None where the index has
+    # no sentence vectors to measure it with.
+    similarity: float | None
+    coverage: float  # the best candidate's share of the question's words the documents hold, by rarity
+    unknown_share: float  # the share of the question's words, by rarity, that no passage holds
+    absent_share: float  # the share of its held words, by rarity, that the documents asked about never use
+    carried: float = 0.0  # 1 when the sentence to be quoted carries the question (Sentence.carries), else 0
+
+
 @dataclass
 class Timings:
     retrieve: float = 0.0
@@ -140,6 +172,8 @@ class Answer:
     mode: Mode = "extractive"
     checks: Checks | None = None  # for answers a model was asked for
     sentences: list[AnsweredSentence] = field(default_factory=list)
+    refusal: Refusal | None = None  # why it was refused, when it was
+    evidence: Evidence | None = None  # what the decision to answer or refuse weighed, for passages' answers
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -157,6 +191,9 @@ class Answer:
             "timings_ms": Timings(**timings),
             "checks": Checks(**checks) if checks else None,
             "sentences": [AnsweredSentence(**s) for s in data.get("sentences", [])],
+            "refusal": Refusal(Reason(refusal["reason"]), refusal.get("missing", ""))
+            if (refusal := data.get("refusal")) else None,
+            "evidence": Evidence(**data["evidence"]) if data.get("evidence") else None,
         })
 
 
