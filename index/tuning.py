@@ -49,7 +49,8 @@ BOILERPLATE_CHARACTERS = 300
 # on the tuning halves (docs/quality.md "Reading the request").
 REQUEST_EXAMPLE_SIMILARITY = 0.6
 REQUEST_EXAMPLE_MARGIN = 0.08
-# A list the lexicons read with no section ('summarise …') is read as its nearest example's from this closeness.
+# A list the lexicons read with no section ('summarise …', 'the main things …') is read as its nearest example's
+# from this closeness.
 REQUEST_EXAMPLE_FLOOR = 0.45
 # How much more the word a who-question turns on counts ('lead' in 'who was the lead inspector').
 FOCUS_WEIGHT = 2.0

@@ -17,7 +17,7 @@ from bot.chat.reply import (
 from bot.chat.seen_events import SeenEvents
 from bot.core.generate import StreamGate
 from bot.core.suggestions import GENERAL, example_questions
-from bot.core.types import Answer, AnsweredSentence, Checks, Citation, Passage, Timings
+from bot.core.types import Answer, AnsweredSentence, Checks, Citation, Passage, Reason, Refusal, Timings
 from bot.links import Links, published_link
 from index.records import DocumentRecord
 
@@ -44,6 +44,15 @@ def test_an_extractive_reply_is_its_quotes_and_a_models_reply_its_prose():
     assert reply_to(model, "a2", None).prose == "Caseloads were manageable [1]." and reply_to(model, "a2", None).generated
     abstained = Answer("q", "The indexed documents don't answer this.", True, [], [])
     assert reply_to(abstained, "a3", None, offer_post=True).actions == [MORE_SOURCES]
+    # A refusal with the closest sentence: its prose says so, its source is listed, and nothing is offered to
+    # paste or post as if it were an answer.
+    closest = Answer("q", "The indexed documents don't answer this. None of those about Northbridge mentions "
+                     "reoffending. Closest: \u201cCaseloads are manageable.\u201d [1]", True, [CITATION], [],
+                     refusal=Refusal(Reason.TOPIC_NOT_COVERED, "reoffending"))
+    reply = reply_to(closest, "a4", None, offer_post=True)
+    assert reply.abstained and "Closest: \u201cCaseloads are manageable.\u201d [1]" in reply.prose
+    assert reply.quotes == [] and [s.title for s in reply.sources] == ["Inspection of Northbridge"]
+    assert reply.actions == [MORE_SOURCES]
 
 
 def test_references_and_more_sources_carry_links():

@@ -248,7 +248,8 @@ def test_the_source_budget_sets_how_much_the_model_reads(index_dir, fake):
         settings = settings_for(index_dir, llm="openai", openai_base_url=fake.url, openai_api_key="sk-test",
                                 llm_model="test-model", llm_source_tokens=budget)
         bot = ReviewBot(settings)
-        bot.ask(QUESTION)
+        # Naming no kind of document: the question naming 'the review' is answered from the review's passages only.
+        bot.ask("What do Northbridge's leaders understand about the service?")
         given[budget] = list(sources_in(fake.requests[0]["messages"]).values())
     tokens = sum(bot.store.embedder.count_tokens(text) for text in given[200])
     assert tokens <= 200 < tokens + 200  # as much as fits, and no more

@@ -67,9 +67,9 @@ class RequestExamples:
         margins = asking.max(axis=1) - nearest_plain
         clause = int(np.argmax(margins))
         similarity, margin = float(asking[clause, best[clause]]), float(margins[clause])
-        # Kept for the passages' refusal only when it is close to an example, or the lexicons read a list asked
-        # for ('summarise …'): a topic the documents lack ('what did they say about its cycle lanes') reads a
-        # little like a briefing's request, and its refusal is the answer.
+        # Used only when it is close to an example, or the lexicons read a list asked for ('summarise …', 'the main
+        # things they want fixed'), which the example names: a topic the documents lack ('what did they say about
+        # its cycle lanes') reads a little like a briefing's request, and its refusal is the answer.
         close = similarity >= tuning.REQUEST_EXAMPLE_SIMILARITY or \
             (request.shape == "list" and similarity >= tuning.REQUEST_EXAMPLE_FLOOR)
         if margin <= 0 or not close:
@@ -78,8 +78,7 @@ class RequestExamples:
         suggested = replace(request, shape=example.shape, section=example.section)
         # A part of the message decides nothing alone ('… - from the 2016 Ofsted?' names the report, and reads like a
         # briefing's request); the whole may.
-        decides = clause == 0 and similarity >= tuning.REQUEST_EXAMPLE_SIMILARITY \
-            and margin >= tuning.REQUEST_EXAMPLE_MARGIN
+        decides = clause == 0 and margin >= tuning.REQUEST_EXAMPLE_MARGIN
         return suggested, bool(decides)
 
 

@@ -21,6 +21,7 @@ from .fact_answers import answer_from_facts
 from .followup import standalone
 from .generate import llm_answer, quoted_first, with_items_of
 from .llm import make_llm
+from .parts import merged, question_parts
 from .prompts import Prompts
 from .query import Query, analyse
 from .request_examples import RequestExamples
@@ -57,8 +58,10 @@ class ReviewBot:
         self.settings = settings
         self.store = open_store(settings)
         self.request_examples = RequestExamples(self.store.embedder.embed)
-        # The model loads while the keyword index does: most of a cold start is importing torch.
-        self._warming = threading.Thread(target=self._load_model, name="reviewbot-model", daemon=True)
+        # The model loads, and embeds the request examples, while the keyword index loads. Not a daemon: a process
+        # that ends while onnxruntime is still running in it aborts ("terminate called without an active
+        # exception"), so exit waits the second or so this takes.
+        self._warming = threading.Thread(target=self._load_model, name="reviewbot-model", daemon=False)
         self._warming.start()
         self._keyword_dir = keyword_dir(settings, self.store)
         manifest = self.store.manifest()
@@ -148,7 +151,20 @@ class ReviewBot:
     def ask(self, question: str, filters: Filters | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer:
         """The answer to `question`. With a model and `on_text`, the model's prose is passed to `on_text` while
-        it is written (never an unchecked quotation); the returned answer is the checked one."""
+        it is written (never an unchecked quotation); the returned answer is the checked one. A message that asks
+        two or three things is answered a part at a time (parts.py)."""
+        parts = question_parts(question, self.retriever.catalog)
+        if len(parts) == 1:
+            return self._ask_one(question, filters, on_text)
+        answers = []
+        for n, part in enumerate(parts):
+            if n and on_text is not None:
+                on_text("\n\n")
+            answers.append(self._ask_one(part, filters, on_text))
+        return merged(question, answers)
+
+    def _ask_one(self, question: str, filters: Filters | None = None,
+                 on_text: Callable[[str], None] | None = None) -> Answer:
         started = time.perf_counter()
         retriever = self.retriever
         filters = filters or Filters()
