@@ -230,3 +230,8 @@ def test_empty_lexicons_leave_the_question_as_asked(monkeypatch):
                        request._paper_clause, request._requests, request._briefing, request._short_form,
                        request._generic):
             cached.cache_clear()
+
+
+def test_markup_in_a_message_is_not_what_is_asked():
+    assert read_request("<script>alert(1)</script> caseloads").topic == "caseloads"
+    assert read_request("what about <b>caseloads</b>?").topic == "what about caseloads?"

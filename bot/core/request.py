@@ -145,8 +145,13 @@ _AUTHOR = re.compile(r"\b(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+['’]s\s+(?=(?:staff
                      r"review|findings|summary)\b)")
 
 
+# Markup pasted into a message ('<script>alert(1)</script> caseloads') is not what is asked: a script or style
+# element goes whole, any other tag leaves its text.
+_MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<[^>]{1,200}>", re.I | re.S)
+
+
 def read_request(question: str) -> Request:
-    expanded = _without_asker_sentences(expand_shorthand(question))
+    expanded = _without_asker_sentences(expand_shorthand(_MARKUP.sub(" ", question)))
     # Only a request for words to paste says what they are for this way: in 'what did the review recommend for
     # the safeguarding board?' the board is the topic.
     framed = _paper_clause().sub(" ", expanded) if _QUOTE.search(expanded.lower()) else expanded
