@@ -353,6 +353,9 @@ def test_request_example_similarity_margin_and_floor_say_when_an_example_reads_t
     assert suggested is not None and suggested.section == "improvement" and decides
     # A question on a topic is nearer a plain question's example: the lexicons' reading stands.
     assert _suggested(request_examples, "what did the inspectors say about caseloads in the assessment team")[0] is None
+    # A line to quote, asked for in words no lexicon lists; a question on the same topic stays a question.
+    assert _suggested(request_examples, "copy me what the report wrote on thresholds")[0].shape == "quote"
+    assert _suggested(request_examples, "what did the inspectors say about thresholds")[0] is None
     # Not close enough to decide the route, it is kept for when the passages can't answer.
     monkeypatch.setattr(tuning, "REQUEST_EXAMPLE_MARGIN", 0.9)
     assert _suggested(request_examples, sort_out)[0] is not None and _suggested(request_examples, sort_out)[1] is False

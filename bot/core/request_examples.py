@@ -52,7 +52,7 @@ class RequestExamples:
 
     def suggest(self, request: Request, vectors: np.ndarray) -> tuple[Request | None, bool]:
         """What the nearest example reads the request as, where the lexicons read a plain question (or a list of
-        no section) and the example asks for a briefing or a section: None otherwise. `vectors`: of the request's
+        no section) and the example asks for a briefing, a section or a line to quote: None otherwise. `vectors`: of the request's
         clauses ('Kirklees 2016 - headline findings please, I'm doing a note on …'), each compared apart, the one
         that asks most clearly read. True when it is so much nearer to that example than to any plain
         question's that it decides the route; else it is kept for when the passages can't answer the question as
@@ -79,6 +79,8 @@ class RequestExamples:
         # A part of the message decides nothing alone ('… - from the 2016 Ofsted?' names the report, and reads like a
         # briefing's request); the whole may.
         decides = clause == 0 and margin >= tuning.REQUEST_EXAMPLE_MARGIN
+        if example.shape == "quote" and not decides:
+            return None, False  # a line to quote is a plain answer's sentence, and the passages' refusal stands
         return suggested, bool(decides)
 
 
