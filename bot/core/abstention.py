@@ -78,9 +78,15 @@ def absent_terms(query: Query, keyword: KeywordIndex, scope: np.ndarray | None) 
 
 def held(keyword: KeywordIndex, form: set[str], scope: np.ndarray) -> bool:
     """Whether a chunk in scope holds every word of a form."""
-    holding = [set(keyword.chunks_with(t).tolist()) for t in form]
-    common = set.intersection(*holding) if holding else set()
-    return bool(common) and bool(scope[list(common)].any())
+    common: np.ndarray | None = None
+    for token in form:
+        chunks = keyword.chunks_with(token)
+        # Only the chunks in scope matter: a national index's common word is in tens of thousands.
+        chunks = chunks[scope[chunks]]
+        common = chunks if common is None else np.intersect1d(common, chunks, assume_unique=True)
+        if not len(common):
+            return False
+    return common is not None and bool(len(common))
 
 
 def decide(query: Query, evidence: Evidence, chosen: list[str], keyword: KeywordIndex) -> Refusal | None:

@@ -179,7 +179,8 @@ def analyse(question: str, catalog: Catalog, council: str | None = None,
     if examples is not None and answer_kind == "text":
         # The request compared without what picks its documents: the examples name no council or year.
         request_text = YEAR.sub(" ", catalog.council_names.without(asked, set(named) | councils))
-        parts = clauses(request_text)
+        # A request the lexicons read as a quote, a section or a briefing is not compared: the lexicons have said.
+        parts = clauses(request_text) if examples.reads(request) else []
         vectors = np.asarray(examples.embed([search_text, *parts]), dtype=np.float32)
         vector = vectors[0]
         suggested, decides = examples.suggest(request, vectors[1:])

@@ -50,6 +50,12 @@ class RequestExamples:
                 self._vectors = np.asarray(self.embed([e.text for e in self.examples]), dtype=np.float32)
             return self._vectors
 
+    @staticmethod
+    def reads(request: Request) -> bool:
+        """Whether the examples may read this request: the lexicons read a plain question or a list of no
+        section."""
+        return request.shape in ("answer", "list") and request.section is None
+
     def suggest(self, request: Request, vectors: np.ndarray) -> tuple[Request | None, bool]:
         """What the nearest example reads the request as, where the lexicons read a plain question (or a list of
         no section) and the example asks for a briefing, a section or a line to quote: None otherwise. `vectors`: of the request's
@@ -57,7 +63,7 @@ class RequestExamples:
         that asks most clearly read. True when it is so much nearer to that example than to any plain
         question's that it decides the route; else it is kept for when the passages can't answer the question as
         a plain one."""
-        if request.shape not in ("answer", "list") or request.section is not None or not len(vectors):
+        if not self.reads(request) or not len(vectors):
             return None, False
         similarities = np.atleast_2d(vectors) @ self.vectors().T
         plain = np.array([e.shape == "answer" for e in self.examples])
