@@ -132,8 +132,8 @@ class CouncilNames:
         return out
 
     def abbreviated(self, word: str) -> Council | None:
-        """The one council whose one-word name `word` shortens ('herefs', 'warks' for Herefordshire and
-        Warwickshire): the name's first four letters, then others of it in order, five letters at least (a
+        """The one council whose one-word name `word` shortens ('herefs', 'lincs' for Herefordshire and
+        Lincolnshire): the name's first four letters, then others of it in order, five letters at least (a
         shorter word is too often an everyday one: 'cars'); None if none or several."""
         word = word.lower()
         if len(word) < 5 or not word.isalpha():

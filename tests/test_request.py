@@ -218,18 +218,17 @@ def test_a_report_named_by_kind_or_year_is_the_one_retrieved():
 def test_empty_lexicons_leave_the_question_as_asked(monkeypatch):
     from bot.core import request
 
-    for cached in (request.lexicon, request.shorthand, request._framing, request._asker_opening, request._paper_clause,
-                   request._requests, request._briefing, request._short_form, request._generic):
-        cached.cache_clear()
+    cached = (request.lexicon, request.shorthand, request._framing, request._asker_opening, request._paper_clause,
+              request._requests, request._briefing, request._short_form, request._generic)
+    for reader in cached:
+        reader.cache_clear()
     monkeypatch.setattr(request, "_lines", lambda name: [])
     try:
         read = read_request("hi - what did the review say about caseloads? for my paper")
         assert read.topic == "hi - what did the review say about caseloads? for my paper"
     finally:
-        for cached in (request.lexicon, request.shorthand, request._framing, request._asker_opening,
-                       request._paper_clause, request._requests, request._briefing, request._short_form,
-                       request._generic):
-            cached.cache_clear()
+        for reader in cached:
+            reader.cache_clear()
 
 
 def test_markup_in_a_message_is_not_what_is_asked():

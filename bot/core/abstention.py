@@ -73,10 +73,10 @@ def absent_terms(query: Query, keyword: KeywordIndex, scope: np.ndarray | None) 
     particular."""
     if scope is None or scope.all() or not query.councils:
         return set()
-    return {t for t in query.terms if not any(held(keyword, form, scope) for form in [{t}, *query.synonyms.get(t, [])])}
+    return {t for t in query.terms if not any(_held(keyword, form, scope) for form in [{t}, *query.synonyms.get(t, [])])}
 
 
-def held(keyword: KeywordIndex, form: set[str], scope: np.ndarray) -> bool:
+def _held(keyword: KeywordIndex, form: set[str], scope: np.ndarray) -> bool:
     """Whether a chunk in scope holds every word of a form."""
     common: np.ndarray | None = None
     for token in form:

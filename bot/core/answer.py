@@ -63,16 +63,17 @@ def extract(query: Query, retrieved: list[Retrieved], keyword: KeywordIndex,
         candidates = sentences if any(c.sentence.carries() for c in sentences) else candidates
     if not candidates:
         return _abstain(query, Refusal(Reason.NO_DOCUMENTS), retrieved, nearest)
+    absent = abstention.absent_terms(query, keyword, scope)
     if candidates[0].sentence.carries():
         chosen = _chosen(candidates)
     else:
         # Few of the question's words in the best sentence is no evidence that the documents don't say: where
         # the documents asked about use its most telling word, the best sentence that holds it is shown, for
         # the reader to judge against its source.
-        telling = _telling_sentence(query, candidates, keyword, scope)
+        telling = _telling_sentence(query, candidates, keyword, scope, absent)
         chosen = [telling] if telling is not None else _chosen(candidates)[:1]
     evidence = abstention.weigh(query, [c.sentence for c in candidates[:tuning.TELLING_CANDIDATES]],
-                                abstention.absent_terms(query, keyword, scope), chosen[0].sentence if chosen else None,
+                                absent, chosen[0].sentence if chosen else None,
                                 measured=query.vector is not None and keyword.sentence_vectors.shape[1] > 0)
     refused = abstention.decide(query, evidence, [c.text for c in chosen], keyword) if chosen \
         else Refusal(Reason.EVIDENCE_TOO_WEAK)
@@ -96,9 +97,10 @@ _ASKED_TYPE = re.compile(r"\b(?:what|which)\s+([A-Za-z]+)", re.I)
 
 
 def _telling_sentence(query: Query, candidates: list[_Candidate], keyword: KeywordIndex,
-                      scope: np.ndarray | None) -> _Candidate | None:
+                      scope: np.ndarray | None, absent: set[str]) -> _Candidate | None:
     """The best sentence that holds the question's most telling word, when the question names the documents
-    it is about (a council) and they hold the word; None otherwise."""
+    it is about (a council) and they hold the word (it is not among the `absent`, abstention.absent_terms);
+    None otherwise."""
     if scope is None or not query.councils:
         return None
     asked_types = {t for m in _ASKED_TYPE.finditer(query.question) for t in tokenize(m.group(1))}
@@ -106,7 +108,7 @@ def _telling_sentence(query: Query, candidates: list[_Candidate], keyword: Keywo
     if not telling:
         return None
     heaviest = max(telling, key=telling.get)
-    if not any(abstention.held(keyword, form, scope) for form in [{heaviest}, *query.synonyms.get(heaviest, [])]):
+    if heaviest in absent:
         return None
     for candidate in candidates[:tuning.TELLING_CANDIDATES]:
         tokens = set(tokenize(candidate.text))

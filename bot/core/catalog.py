@@ -57,7 +57,7 @@ class Catalog:
 
     def councils_in(self, text: str) -> list[str]:
         """Every council the text names, indexed or not; also by a short form of its name that no document uses
-        ('herefs', 'warks'), as staff write them in chat."""
+        ('herefs', 'lincs'), as staff write them in chat."""
         names = [c.name for c in self.council_names.find(text)]
         # A word of a name already found ('ne lincs') is not another council's short form.
         for word in words_of(self.council_names.without(text, names)):

@@ -27,7 +27,7 @@ _MOST_PARTS = 3
 def question_parts(question: str, catalog: Catalog) -> list[str]:
     """The questions a message asks, each with the council, years and kinds of document the message names added
     where it doesn't name them itself; the message alone when it asks one thing."""
-    cuts = [m for m in _BREAK.finditer(question)]
+    cuts = list(_BREAK.finditer(question))
     if not cuts or len(cuts) >= _MOST_PARTS:
         return [question]
     starts = [0, *(m.end() for m in cuts)]
@@ -83,9 +83,9 @@ def merged(question: str, answers: list[Answer]) -> Answer:
                     retrieved.append(passage)
     modes = [a.mode for a in answered]
     mode = "extractive" if all(m == "extractive" for m in modes) else next(m for m in modes if m != "extractive")
-    return Answer(question, "\n\n".join(texts), False, citations, retrieved, _summed(answers),
-                  list(dict.fromkeys(d for a in answers for d in a.nearest_documents)), mode,
-                  answered[0].checks, sentences, None, answered[0].evidence)
+    return Answer(question, "\n\n".join(texts), False, citations, retrieved, timings_ms=_summed(answers),
+                  nearest_documents=list(dict.fromkeys(d for a in answers for d in a.nearest_documents)), mode=mode,
+                  checks=answered[0].checks, sentences=sentences, evidence=answered[0].evidence)
 
 
 def _summed(answers: list[Answer]) -> Timings:

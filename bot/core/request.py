@@ -27,12 +27,14 @@ _LIST = re.compile(r"\b(?:summari[sz]e|sum up|summary of|list|rundown|take me th
 _HOW = re.compile(r"\W*(?:how|why|when|where)\b", re.I)
 
 
-def asks_how_or_why(topic: str) -> bool:
-    """Whether a request's topic asks how, why, when or where: for a reason or an account, not a section's items."""
-    return bool(_HOW.match(topic))
 # 'What did the 2023 report conclude?', 'the overall conclusion': a report's own summing up, asked of no topic.
 _CONCLUSION = re.compile(r"\bwhat\s+(?:did|does)\s+(?:the|its|their)\s+(?:\w+\s+){0,3}?(?:conclude|find|say)\s*[?.!]*\s*$",
                          re.I)
+
+
+def asks_how_or_why(topic: str) -> bool:
+    """Whether a request's topic asks how, why, when or where: for a reason or an account, not a section's items."""
+    return bool(_HOW.match(topic))
 
 
 def _lines(name: str) -> list[str]:

@@ -58,11 +58,11 @@ class RequestExamples:
 
     def suggest(self, request: Request, vectors: np.ndarray) -> tuple[Request | None, bool]:
         """What the nearest example reads the request as, where the lexicons read a plain question (or a list of
-        no section) and the example asks for a briefing, a section or a line to quote: None otherwise. `vectors`: of the request's
-        clauses ('Kirklees 2016 - headline findings please, I'm doing a note on …'), each compared apart, the one
-        that asks most clearly read. True when it is so much nearer to that example than to any plain
-        question's that it decides the route; else it is kept for when the passages can't answer the question as
-        a plain one."""
+        no section) and the example asks for a briefing, a section or a line to quote: None otherwise.
+        `vectors`: of the request's clauses ('Kirklees 2016 - headline findings please, I'm doing a note on …'),
+        each compared apart; the one that asks most clearly is read. True when it is so much nearer to that
+        example than to any plain question's that it decides the route; else it is kept for when the passages
+        can't answer the question as a plain one."""
         if not self.reads(request) or not len(vectors):
             return None, False
         similarities = np.atleast_2d(vectors) @ self.vectors().T

@@ -140,13 +140,13 @@ class ReviewBot:
         """Questions to suggest to a new user, drawn from what is indexed."""
         return example_questions(self.records)
 
-    def _as_suggested(self, query: Query, retrieved: list[Retrieved]) -> Answer | None:
-        assert query.suggested is not None
+    def _section_or_briefing(self, query: Query, retrieved: list[Retrieved]) -> Answer | None:
+        """The items of the section the request asks for; where the report has no such section ('what went well'
+        of an inspection), or it asks for none, the report's briefing, which says what it found, good and bad."""
         retriever = self.retriever
-        suggested = replace(query, request=query.suggested)
-        told = answer_from_section(suggested, retrieved, retriever.keyword) \
-            if query.suggested.section is not None else None
-        return told or brief(suggested, retrieved, retriever.keyword, retriever.catalog, self.records)
+        assert query.request is not None
+        told = answer_from_section(query, retrieved, retriever.keyword) if query.request.section is not None else None
+        return told or brief(query, retrieved, retriever.keyword, retriever.catalog, self.records)
 
     def ask(self, question: str, filters: Filters | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer:
@@ -187,11 +187,7 @@ class ReviewBot:
                 pass  # the reason the documents can't answer
             elif query.route == "section":
                 # 'What needs to improve', 'the strengths under working together': the section's items.
-                told = answer_from_section(query, retrieved[:passages], retriever.keyword)
-                if told is None:
-                    # A report without such a section ('what went well' of an inspection): its briefing says
-                    # what it found, good and bad.
-                    told = brief(query, retrieved[:passages], retriever.keyword, retriever.catalog, self.records)
+                told = self._section_or_briefing(query, retrieved[:passages])
             elif query.route == "briefing":
                 # 'Brief me on …': one document's judgements, summary and what must improve, or its findings.
                 told = brief(query, retrieved[:passages], retriever.keyword, retriever.catalog, self.records)
@@ -207,7 +203,8 @@ class ReviewBot:
                     and answer.refusal.reason in (Reason.TOPIC_NOT_COVERED, Reason.EVIDENCE_TOO_WEAK):
                 # The passages can't answer it as a plain question ('what does Ofsted want fixed'); as its nearest
                 # labelled request reads it, a section's items or a briefing may.
-                answer = self._as_suggested(query, retrieved[:passages]) or answer
+                answer = self._section_or_briefing(replace(query, request=query.suggested), retrieved[:passages]) \
+                    or answer
         # When no passage carries the question, the model is not asked: a model given passages answers from
         # them. Otherwise the extractive answer is the fallback for anything its answer can't stand behind.
         if self.llm is not None and answer.mode in ("extractive", "section", "briefing") and not answer.abstained:

@@ -129,7 +129,8 @@ class Reason(str, Enum):
     COUNCIL_NOT_INDEXED = "council_not_indexed"  # a council named with no document
     YEAR_NOT_INDEXED = "year_not_indexed"  # a report's year named that the council has no report of
     KIND_NOT_INDEXED = "kind_not_indexed"  # a kind of document named that the council has none of
-    TOPIC_NOT_COVERED = "topic_not_covered"  # the only words that say what is asked are in no document
+    # what is asked is in no document: its only words, or the rare words the closest sentences lack
+    TOPIC_NOT_COVERED = "topic_not_covered"
     FIGURE_NOT_GIVEN = "figure_not_given"  # the sentences on the topic don't give the figure or date asked for
     EVIDENCE_TOO_WEAK = "evidence_too_weak"  # the best sentences carry neither the question's words nor its meaning
 
